@@ -1,0 +1,386 @@
+// Package store defines the records Latchkey keeps and the one interface
+// every storage backend implements. Backends live in sub-packages
+// (sqlite, postgres); storetest holds the conformance suite that proves a
+// backend keeps the promises written here.
+//
+// Conventions every backend honours:
+//   - Times go in and come out in UTC, truncated to the microsecond.
+//   - Create methods take a record whose ID the caller has already minted
+//     (package id) and whose CreatedAt/UpdatedAt the caller has set.
+//   - A missing record is ErrNotFound; a uniqueness violation is ErrConflict.
+//     Both are wrapped with context, so compare with errors.Is.
+//   - Secrets arrive already hashed or encrypted: a backend never sees a
+//     plaintext password, API key, code, refresh token or private key.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors a backend returns (wrapped); test them with errors.Is.
+var (
+	ErrNotFound    = errors.New("store: not found")
+	ErrConflict    = errors.New("store: already exists")
+	ErrAlreadyUsed = errors.New("store: already used")
+)
+
+// Store is everything Latchkey persists. It is safe for concurrent use.
+type Store interface {
+	// Ping reports whether the database answers; /readyz uses it.
+	Ping(ctx context.Context) error
+	// Close releases the connections.
+	Close() error
+	// Generation returns a counter that every write to the records that
+	// authorize caches (applications, redirect URIs, CORS origins,
+	// organizations, domains, connections) increases in the same
+	// transaction. Caches compare it to know when to reload.
+	Generation(ctx context.Context) (int64, error)
+
+	CreateApplication(ctx context.Context, a Application) error
+	GetApplication(ctx context.Context, id string) (Application, error)
+	GetApplicationByName(ctx context.Context, name string) (Application, error)
+	UpdateApplication(ctx context.Context, a Application) error
+	ListApplications(ctx context.Context, opts ListOptions) ([]Application, ListMetadata, error)
+
+	CreateRedirectURI(ctx context.Context, r RedirectURI) error
+	// ListRedirectURIs returns the application's URIs of that kind, oldest first.
+	ListRedirectURIs(ctx context.Context, applicationID string, kind RedirectKind) ([]RedirectURI, error)
+	DeleteRedirectURI(ctx context.Context, id string) error
+
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// ListAPIKeysByPrefix returns the unrevoked keys whose Prefix equals prefix.
+	ListAPIKeysByPrefix(ctx context.Context, prefix string) ([]APIKey, error)
+	ListAPIKeys(ctx context.Context, applicationID string) ([]APIKey, error)
+	DeleteAPIKey(ctx context.Context, id string) error
+
+	CreateCORSOrigin(ctx context.Context, o CORSOrigin) error
+	ListCORSOrigins(ctx context.Context, applicationID string) ([]CORSOrigin, error)
+	DeleteCORSOrigin(ctx context.Context, id string) error
+
+	CreateOrganization(ctx context.Context, o Organization) error
+	GetOrganization(ctx context.Context, id string) (Organization, error)
+	UpdateOrganization(ctx context.Context, o Organization) error
+	DeleteOrganization(ctx context.Context, id string) error
+	ListOrganizations(ctx context.Context, opts ListOptions) ([]Organization, ListMetadata, error)
+
+	// CreateOrganizationDomain adds a domain; a domain (compared
+	// case-insensitively) belongs to at most one organization.
+	CreateOrganizationDomain(ctx context.Context, d OrganizationDomain) error
+	ListOrganizationDomains(ctx context.Context, organizationID string) ([]OrganizationDomain, error)
+	// GetOrganizationDomainByName finds a domain case-insensitively.
+	GetOrganizationDomainByName(ctx context.Context, domain string) (OrganizationDomain, error)
+	DeleteOrganizationDomain(ctx context.Context, id string) error
+
+	CreateConnection(ctx context.Context, c Connection) error
+	GetConnection(ctx context.Context, id string) (Connection, error)
+	UpdateConnection(ctx context.Context, c Connection) error
+	DeleteConnection(ctx context.Context, id string) error
+	// ListConnections filters by organization (when non-empty) and type
+	// (when non-empty), ordered by ID.
+	ListConnections(ctx context.Context, filter ConnectionFilter, opts ListOptions) ([]Connection, ListMetadata, error)
+
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	// GetUserByEmail finds a user case-insensitively.
+	GetUserByEmail(ctx context.Context, email string) (User, error)
+	UpdateUser(ctx context.Context, u User) error
+	DeleteUser(ctx context.Context, id string) error
+	ListUsers(ctx context.Context, filter UserFilter, opts ListOptions) ([]User, ListMetadata, error)
+
+	CreateIdentity(ctx context.Context, i Identity) error
+	GetIdentity(ctx context.Context, connectionID, subject string) (Identity, error)
+	ListIdentities(ctx context.Context, userID string) ([]Identity, error)
+
+	CreateOrganizationMembership(ctx context.Context, m OrganizationMembership) error
+	GetOrganizationMembership(ctx context.Context, id string) (OrganizationMembership, error)
+	GetOrganizationMembershipFor(ctx context.Context, userID, organizationID string) (OrganizationMembership, error)
+	UpdateOrganizationMembership(ctx context.Context, m OrganizationMembership) error
+	DeleteOrganizationMembership(ctx context.Context, id string) error
+	ListOrganizationMemberships(ctx context.Context, filter MembershipFilter, opts ListOptions) ([]OrganizationMembership, ListMetadata, error)
+
+	CreateSession(ctx context.Context, s Session) error
+	GetSession(ctx context.Context, id string) (Session, error)
+	// UpdateSessionOrganization switches the session's organization.
+	UpdateSessionOrganization(ctx context.Context, id, organizationID string) error
+	// RevokeSession sets RevokedAt (once; a second call keeps the first
+	// time) and revokes the session's refresh tokens.
+	RevokeSession(ctx context.Context, id string, at time.Time) error
+	ListSessions(ctx context.Context, userID string, opts ListOptions) ([]Session, ListMetadata, error)
+
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// ConsumeAuthCode marks the code used and returns it. Exactly one of
+	// any number of concurrent callers succeeds; the others, and every
+	// later call, get the record together with ErrAlreadyUsed so the caller
+	// can revoke the session the code created. Expiry is the caller's check.
+	ConsumeAuthCode(ctx context.Context, hash string, at time.Time) (AuthCode, error)
+	// DeleteExpiredAuthCodes removes codes that expired before the given
+	// time and returns how many it removed.
+	DeleteExpiredAuthCodes(ctx context.Context, before time.Time) (int64, error)
+
+	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// RotateRefreshToken atomically marks the token with oldHash used and
+	// stores next. When the old token was already used (or revoked) it
+	// returns the old record and ErrAlreadyUsed and stores nothing: the
+	// caller then revokes the session (reuse detection).
+	RotateRefreshToken(ctx context.Context, oldHash string, at time.Time, next RefreshToken) (RefreshToken, error)
+
+	CreateSigningKey(ctx context.Context, k SigningKey) error
+	// ListSigningKeys returns every key not yet past ExpiresAt, newest first.
+	ListSigningKeys(ctx context.Context, now time.Time) ([]SigningKey, error)
+	// RetireSigningKey stops a key from signing; it stays published until
+	// its ExpiresAt.
+	RetireSigningKey(ctx context.Context, id string, retiredAt, expiresAt time.Time) error
+}
+
+// Order of a list, by creation (which is ID order).
+type Order string
+
+// The orders a list accepts.
+const (
+	Desc Order = "desc" // newest first, the WorkOS default
+	Asc  Order = "asc"
+)
+
+// ListOptions are the WorkOS cursor parameters. Before and After are object
+// IDs: After returns the page that follows that object in the list's order,
+// Before the page that precedes it. Limit is clamped to 1..100 (default 10).
+type ListOptions struct {
+	Limit  int
+	Before string
+	After  string
+	Order  Order
+}
+
+// ListMetadata holds the cursors of the neighbouring pages; empty when there
+// is no such page.
+type ListMetadata struct {
+	Before string
+	After  string
+}
+
+// Application is a client of Latchkey (client_…).
+type Application struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// RedirectKind separates sign-in redirect URIs from logout return URIs.
+type RedirectKind string
+
+// The kinds of redirect URI.
+const (
+	RedirectLogin  RedirectKind = "login"
+	RedirectLogout RedirectKind = "logout"
+)
+
+// RedirectURI is a registered redirect (ruri_…). URIs are unique per
+// application and kind.
+type RedirectURI struct {
+	ID            string
+	ApplicationID string
+	Kind          RedirectKind
+	URI           string
+	Default       bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// APIKey is a secret of an application (key_…): the client_secret of the
+// authenticate call and the bearer key of the management API. Only a
+// non-secret Prefix (to find candidates) and a password hash are stored.
+type APIKey struct {
+	ID            string
+	ApplicationID string
+	Name          string
+	Prefix        string
+	Hash          string
+	CreatedAt     time.Time
+}
+
+// CORSOrigin is an origin allowed to call the browser-facing endpoints.
+// Origins are unique per application.
+type CORSOrigin struct {
+	ID            string
+	ApplicationID string
+	Origin        string
+	CreatedAt     time.Time
+}
+
+// Organization is a customer of the application (org_…).
+type Organization struct {
+	ID         string
+	Name       string
+	ExternalID string // optional; unique when set
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// DomainState is an organization domain's verification state.
+type DomainState string
+
+// Domain states (the OpenAPI enum, the ones Latchkey sets).
+const (
+	DomainVerified DomainState = "verified"
+	DomainPending  DomainState = "pending"
+)
+
+// OrganizationDomain is an email domain of an organization (org_domain_…).
+type OrganizationDomain struct {
+	ID             string
+	OrganizationID string
+	Domain         string
+	State          DomainState
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// ConnectionState says whether a connection may be used to sign in.
+type ConnectionState string
+
+// Connection states.
+const (
+	ConnectionActive   ConnectionState = "active"
+	ConnectionInactive ConnectionState = "inactive"
+)
+
+// Connection is one way to sign in (conn_…): an OAuth provider of the
+// environment (no OrganizationID) or an SSO connection of one organization.
+type Connection struct {
+	ID             string
+	OrganizationID string // empty for OAuth provider connections
+	Type           string // GenericOIDC, GenericSAML, GoogleOAuth, …
+	Name           string
+	State          ConnectionState
+	// Settings is the connector's non-secret configuration, JSON encoded.
+	Settings []byte
+	// Secrets is the connector's secret configuration, encrypted by the
+	// caller; nil when the connection has none.
+	Secrets   []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ConnectionFilter narrows ListConnections.
+type ConnectionFilter struct {
+	OrganizationID string
+	Type           string
+}
+
+// User is a person who signs in (user_…). Email is unique case-insensitively.
+type User struct {
+	ID                string
+	Email             string
+	EmailVerified     bool
+	FirstName         string
+	LastName          string
+	ProfilePictureURL string
+	ExternalID        string // optional; unique when set
+	PasswordHash      string // argon2id PHC string; empty when the user has no password
+	LastSignInAt      time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// UserFilter narrows ListUsers.
+type UserFilter struct {
+	Email          string // case-insensitive exact match
+	OrganizationID string // members of that organization
+}
+
+// Identity links a user to a subject at an upstream connection (idp_…).
+// (ConnectionID, Subject) is unique.
+type Identity struct {
+	ID           string
+	UserID       string
+	ConnectionID string
+	Provider     string // the connection type at the time of linking
+	Subject      string
+	CreatedAt    time.Time
+}
+
+// MembershipStatus is an organization membership's status.
+type MembershipStatus string
+
+// Membership statuses.
+const (
+	MembershipActive   MembershipStatus = "active"
+	MembershipPending  MembershipStatus = "pending"
+	MembershipInactive MembershipStatus = "inactive"
+)
+
+// OrganizationMembership says a user belongs to an organization (om_…).
+// (UserID, OrganizationID) is unique.
+type OrganizationMembership struct {
+	ID             string
+	UserID         string
+	OrganizationID string
+	Role           string // role slug, "member" by default
+	Status         MembershipStatus
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// MembershipFilter narrows ListOrganizationMemberships.
+type MembershipFilter struct {
+	UserID         string
+	OrganizationID string
+}
+
+// Session is a signed-in user at an application (session_…).
+type Session struct {
+	ID             string
+	UserID         string
+	ApplicationID  string
+	OrganizationID string
+	AuthMethod     string
+	IPAddress      string
+	UserAgent      string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	RevokedAt      time.Time // zero while the session is live
+}
+
+// AuthCode is a one-time authorization code, stored by hash.
+type AuthCode struct {
+	Hash           string
+	ApplicationID  string
+	RedirectURI    string
+	CodeChallenge  string // S256 challenge; empty when none was sent
+	UserID         string
+	OrganizationID string
+	SessionID      string
+	AuthMethod     string
+	// Extra carries what the code exchange must return besides the user
+	// (for example the upstream's OAuth tokens), encrypted by the caller.
+	Extra      []byte
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ConsumedAt time.Time // zero until used
+}
+
+// RefreshToken is a rotating refresh token, stored by hash (rt_…).
+type RefreshToken struct {
+	ID             string
+	Hash           string
+	SessionID      string
+	ApplicationID  string
+	OrganizationID string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	UsedAt         time.Time // zero until rotated; revocation also sets it
+}
+
+// SigningKey signs access tokens (jwk_…; the ID is the JWT kid).
+type SigningKey struct {
+	ID         string
+	Algorithm  string // RS256, ES256
+	PrivateKey []byte // encrypted by the caller
+	PublicKey  []byte // JWK JSON
+	CreatedAt  time.Time
+	RetiredAt  time.Time // zero while the key signs
+	ExpiresAt  time.Time // zero while published indefinitely
+}
