@@ -83,6 +83,13 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 
 	srv := server.New(log, db)
+	txBox, err := secrets.NewBox(key, "authorize-transaction")
+	if err != nil {
+		return err
+	}
+	if err := routes(ctx, srv, routeDeps{db: db, connBox: box, txBox: txBox, publicURL: s.publicURL, log: log}); err != nil {
+		return err
+	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", s.publicURL),
 		slog.String("database", redactDatabase(target)))
 	return server.Serve(ctx, ln, srv, log, drainTimeout)

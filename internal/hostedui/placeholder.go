@@ -30,6 +30,11 @@ type Placeholder struct {
 
 // ServeHTTP renders the placeholder for the transaction named by ?tx=.
 func (p *Placeholder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	screen := r.PathValue("screen")
+	if screen != "sign-in" && screen != "sign-up" {
+		http.NotFound(w, r)
+		return
+	}
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
@@ -42,7 +47,7 @@ func (p *Placeholder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = page.Execute(w, view{Expired: true})
 		return
 	}
-	v := view{Screen: r.PathValue("screen"), Email: tx.LoginHint, OrganizationID: tx.OrganizationID}
+	v := view{Screen: screen, Email: tx.LoginHint, OrganizationID: tx.OrganizationID}
 	if tx.OrganizationID != "" {
 		if org, err := p.Orgs.Organization(r.Context(), tx.OrganizationID); err == nil {
 			v.Organization = org.Name

@@ -42,10 +42,15 @@ func EnsureDevApplication(ctx context.Context, st store.Store, now time.Time) (D
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		app = store.Application{ID: id.New(id.Application), Name: DevApplicationName, CreatedAt: now, UpdatedAt: now}
-		if err := st.CreateApplication(ctx, app); err != nil {
+		err := st.CreateApplication(ctx, app)
+		if errors.Is(err, store.ErrConflict) { // another node created it meanwhile
+			app, err = st.GetApplicationByName(ctx, DevApplicationName)
+		} else {
+			dev.Created = err == nil
+		}
+		if err != nil {
 			return dev, fmt.Errorf("reconcile: create development application: %w", err)
 		}
-		dev.Created = true
 	case err != nil:
 		return dev, fmt.Errorf("reconcile: find development application: %w", err)
 	}

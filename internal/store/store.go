@@ -50,7 +50,7 @@ type Store interface {
 	DeleteRedirectURI(ctx context.Context, id string) error
 
 	CreateAPIKey(ctx context.Context, k APIKey) error
-	// ListAPIKeysByPrefix returns the unrevoked keys whose Prefix equals prefix.
+	// ListAPIKeysByPrefix returns the keys whose Prefix equals prefix.
 	ListAPIKeysByPrefix(ctx context.Context, prefix string) ([]APIKey, error)
 	ListAPIKeys(ctx context.Context, applicationID string) ([]APIKey, error)
 	DeleteAPIKey(ctx context.Context, id string) error
@@ -145,7 +145,8 @@ const (
 
 // ListOptions are the WorkOS cursor parameters. Before and After are object
 // IDs: After returns the page that follows that object in the list's order,
-// Before the page that precedes it. Limit is clamped to 1..100 (default 10).
+// Before the page that precedes it. Limit defaults to 10 when zero or
+// negative and is capped at 100.
 type ListOptions struct {
 	Limit  int
 	Before string
@@ -160,7 +161,7 @@ type ListMetadata struct {
 	After  string
 }
 
-// Application is a client of Latchkey (client_…).
+// Application is a client of Latchkey (client_…). Names are unique.
 type Application struct {
 	ID        string
 	Name      string
