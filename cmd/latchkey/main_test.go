@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"context"
 	"net"
 	"net/http"
@@ -46,15 +47,15 @@ func environ(vars map[string]string) func(string) (string, bool) {
 	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 }
 
-var runningAt = regexp.MustCompile(`Latchkey is running at (\S+)`)
+var runningAt = regexp.MustCompile(`is running at (\S+)`)
 
-// start runs "latchkey serve args…" in-process and waits until it answers.
+// start runs "latchkey args…" in-process and waits until it answers.
 func start(t *testing.T, vars map[string]string, args ...string) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	go func() {
-		r.done <- run(ctx, append([]string{"serve"}, args...), env{stdout: r.stdout, stderr: r.stderr, lookup: environ(vars)})
+		r.done <- run(ctx, args, env{stdout: r.stdout, stderr: r.stderr, lookup: environ(vars)})
 	}()
 	deadline := time.After(30 * time.Second)
 	for {
@@ -64,7 +65,7 @@ func start(t *testing.T, vars map[string]string, args ...string) *running {
 		}
 		select {
 		case code := <-r.done:
-			t.Fatalf("serve exited with %d before it was ready:\n%s%s", code, r.stdout, r.stderr)
+			t.Fatalf("%s exited with %d before it was ready:\n%s%s", args[0], code, r.stdout, r.stderr)
 		case <-deadline:
 			cancel()
 			t.Fatalf("serve not ready after 30s:\n%s%s", r.stdout, r.stderr)
@@ -106,7 +107,7 @@ func TestZeroConfigStart(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 
-	first := start(t, nil, "--listen", "127.0.0.1:0")
+	first := start(t, nil, "serve", "--listen", "127.0.0.1:0")
 	out := first.stdout.String()
 	clientID := field(t, out, "Client ID")
 	apiKey := field(t, out, "API key")
@@ -147,7 +148,7 @@ func TestZeroConfigStart(t *testing.T) {
 		t.Errorf("key file mode %v, want 0600", fi.Mode().Perm())
 	}
 
-	second := start(t, nil, "--listen", "127.0.0.1:0")
+	second := start(t, nil, "serve", "--listen", "127.0.0.1:0")
 	out = second.stdout.String()
 	if got := field(t, out, "Client ID"); got != clientID {
 		t.Errorf("second start client ID = %q, want %q", got, clientID)
@@ -273,8 +274,8 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatalf("without a secret key: exit %d, %s", code, errb.String())
 	}
 	vars := map[string]string{key: secretKeyForTest()}
-	a := start(t, vars, "--database", url, "--listen", "127.0.0.1:0")
-	b := start(t, vars, "--database", url, "--listen", "127.0.0.1:0") // a second node
+	a := start(t, vars, "serve", "--database", url, "--listen", "127.0.0.1:0")
+	b := start(t, vars, "serve", "--database", url, "--listen", "127.0.0.1:0") // a second node
 	if ia, ib := field(t, a.stdout.String(), "Client ID"), field(t, b.stdout.String(), "Client ID"); ia != ib {
 		t.Fatalf("two nodes on one database disagree on the client ID: %s vs %s", ia, ib)
 	}
@@ -282,4 +283,29 @@ func TestServeOnPostgres(t *testing.T) {
 
 func secretKeyForTest() string {
 	return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" // 32 bytes 0..31
+}
+
+func TestJSONLogs(t *testing.T) {
+	t.Chdir(t.TempDir())
+	r := start(t, nil, "serve", "--listen", "127.0.0.1:0", "--log-format", "json")
+	resp, err := http.Get(r.url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	r.stop(t)
+	lines := strings.Split(strings.TrimSpace(r.stderr.String()), "\n")
+	sawRequest := false
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", l)
+		}
+		if rec["msg"] == "request" && rec["route"] == "GET /healthz" && rec["trace_id"] != "" {
+			sawRequest = true
+		}
+	}
+	if !sawRequest {
+		t.Fatalf("no structured request log in:\n%s", r.stderr)
+	}
 }
