@@ -1,0 +1,160 @@
+package authorize_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/latchkeyhq/latchkey/internal/authorize"
+	"github.com/latchkeyhq/latchkey/internal/config"
+	"github.com/latchkeyhq/latchkey/internal/connector"
+	"github.com/latchkeyhq/latchkey/internal/devidp"
+	"github.com/latchkeyhq/latchkey/internal/id"
+	"github.com/latchkeyhq/latchkey/internal/secrets"
+	"github.com/latchkeyhq/latchkey/internal/store"
+	"github.com/latchkeyhq/latchkey/internal/store/sqlite"
+)
+
+// hotPath is a handler over a real SQLite store with one application, one
+// organization and one GenericOIDC connection at an in-process dev-idp.
+type hotPath struct {
+	handler *authorize.Handler
+	store   *sqlite.Store
+	query   map[string]string // route name → authorize query
+}
+
+func newHotPath(tb testing.TB) *hotPath {
+	tb.Helper()
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	issuer := "http://" + ln.Addr().String()
+	idpHandler, err := devidp.New(devidp.Options{Issuer: issuer, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	idp := &httptest.Server{Listener: ln, Config: &http.Server{Handler: idpHandler}}
+	idp.Start()
+	tb.Cleanup(idp.Close)
+
+	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "bench.db"), sqlite.Options{Migrate: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	now := time.Now().UTC()
+	app := store.Application{ID: id.New(id.Application), Name: "Bench", CreatedAt: now, UpdatedAt: now}
+	org := store.Organization{ID: id.New(id.Organization), Name: "Acme", CreatedAt: now, UpdatedAt: now}
+	settings, _ := json.Marshal(connector.Settings{OIDC: &config.OIDC{Issuer: issuer, ClientID: "latchkey"}})
+	conn := store.Connection{ID: id.New(id.Connection), OrganizationID: org.ID, Type: "GenericOIDC", Name: "IdP",
+		State: store.ConnectionActive, Settings: settings, CreatedAt: now, UpdatedAt: now}
+	for _, err := range []error{
+		st.CreateApplication(ctx, app),
+		st.CreateRedirectURI(ctx, store.RedirectURI{ID: id.New(id.RedirectURI), ApplicationID: app.ID, Kind: store.RedirectLogin,
+			URI: "https://app.example.com/callback", CreatedAt: now, UpdatedAt: now}),
+		st.CreateOrganization(ctx, org),
+		st.CreateConnection(ctx, conn),
+	} {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	master := secrets.NewMasterKey()
+	connBox, _ := secrets.NewBox(master, "connection-secrets")
+	txBox, _ := secrets.NewBox(master, "authorize-transaction")
+	log := slog.New(slog.DiscardHandler)
+	catalog := authorize.NewCatalog(st, authorize.NewConnectorFactory(connBox, http.DefaultClient), log)
+	h := authorize.New(authorize.Options{Catalog: catalog, Store: st, Box: txBox, PublicURL: "http://127.0.0.1:8080",
+		Log: log, Now: time.Now, TraceID: func(context.Context) string { return "BENCH" }})
+
+	base := url.Values{
+		"client_id": {app.ID}, "redirect_uri": {"https://app.example.com/callback"}, "response_type": {"code"},
+		"state": {"af0ifjsldkj"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"},
+		"code_challenge_method": {"S256"}, "login_hint": {"dev@example.test"},
+	}
+	with := func(k, v string) string {
+		q := url.Values{}
+		for kk, vv := range base {
+			q[kk] = vv
+		}
+		q.Set(k, v)
+		return q.Encode()
+	}
+	return &hotPath{handler: h, store: st, query: map[string]string{
+		"connection_id":   with("connection_id", conn.ID),
+		"organization_id": with("organization_id", org.ID),
+		"authkit":         with("provider", "authkit"),
+	}}
+}
+
+func (hp *hotPath) serve(query string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	hp.handler.Authorize(rec, httptest.NewRequest(http.MethodGet, "/user_management/authorize?"+query, nil))
+	return rec
+}
+
+// TestHotPathHasNoDatabaseRoundTrip warms the cache, then closes the
+// database: authorize must still answer every route, proving it reads
+// nothing from the database once its entries are cached.
+func TestHotPathHasNoDatabaseRoundTrip(t *testing.T) {
+	hp := newHotPath(t)
+	for route, q := range hp.query {
+		if rec := hp.serve(q); rec.Code != http.StatusFound || rec.Header().Get("Set-Cookie") == "" {
+			t.Fatalf("%s warm-up: %d %s", route, rec.Code, rec.Header().Get("Location"))
+		}
+	}
+	if err := hp.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for route, q := range hp.query {
+		rec := hp.serve(q)
+		loc, _ := url.Parse(rec.Header().Get("Location"))
+		if rec.Code != http.StatusFound || loc.Query().Get("error") != "" {
+			t.Fatalf("%s with the database closed: %d %s", route, rec.Code, loc)
+		}
+	}
+}
+
+// BenchmarkAuthorize measures parse, validate, route and seal for each
+// route, with the catalog warm (the steady state of a running node).
+func BenchmarkAuthorize(b *testing.B) {
+	hp := newHotPath(b)
+	for _, route := range []string{"connection_id", "organization_id", "authkit"} {
+		q := hp.query[route]
+		if rec := hp.serve(q); rec.Code != http.StatusFound {
+			b.Fatalf("%s: %d", route, rec.Code)
+		}
+		b.Run(route, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/user_management/authorize?"+q, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := discardWriter{h: http.Header{}}
+				hp.handler.Authorize(&w, req)
+				if w.code != http.StatusFound {
+					b.Fatalf("status %d", w.code)
+				}
+			}
+		})
+	}
+}
+
+// discardWriter is the cheapest ResponseWriter, so the benchmark measures
+// the handler rather than httptest's recorder.
+type discardWriter struct {
+	h    http.Header
+	code int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return io.Discard.Write(b) }
+func (w *discardWriter) WriteHeader(code int)        { w.code = code }
