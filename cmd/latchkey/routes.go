@@ -2,25 +2,34 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/latchkeyhq/latchkey/internal/apikey"
+	"github.com/latchkeyhq/latchkey/internal/authenticate"
 	"github.com/latchkeyhq/latchkey/internal/authorize"
 	"github.com/latchkeyhq/latchkey/internal/hostedui"
 	"github.com/latchkeyhq/latchkey/internal/secrets"
 	"github.com/latchkeyhq/latchkey/internal/server"
 	"github.com/latchkeyhq/latchkey/internal/store"
+	"github.com/latchkeyhq/latchkey/internal/token"
 )
 
-// catalogRefresh is how often a node checks whether another node changed
-// what authorize caches.
-const catalogRefresh = time.Second
+// Background refresh periods: how soon a node sees what another node
+// changed (cached catalog entries, rotated signing keys).
+const (
+	catalogRefresh = time.Second
+	keysRefresh    = 30 * time.Second
+	// apiKeyCacheTTL bounds how long a deleted API key keeps working on a
+	// node that verified it recently.
+	apiKeyCacheTTL = 30 * time.Second
+)
 
 type routeDeps struct {
 	db        store.Store
-	connBox   *secrets.Box
-	txBox     *secrets.Box
+	masterKey []byte
 	publicURL string
 	log       *slog.Logger
 }
@@ -28,20 +37,60 @@ type routeDeps struct {
 // routes registers the product's endpoints on srv and starts the
 // background work they need, which stops with ctx.
 func routes(ctx context.Context, srv *server.Server, d routeDeps) error {
+	connBox, err := secrets.NewBox(d.masterKey, "connection-secrets")
+	if err != nil {
+		return err
+	}
+	txBox, err := secrets.NewBox(d.masterKey, "authorize-transaction")
+	if err != nil {
+		return err
+	}
+	keyBox, err := secrets.NewBox(d.masterKey, "signing-keys")
+	if err != nil {
+		return err
+	}
 	upstream := &http.Client{Timeout: 15 * time.Second}
-	catalog := authorize.NewCatalog(d.db, authorize.NewConnectorFactory(d.connBox, upstream), d.log)
+	catalog := authorize.NewCatalog(d.db, authorize.NewConnectorFactory(connBox, upstream), d.log)
 	if err := catalog.Refresh(ctx); err != nil {
 		return err
 	}
 	go catalog.Run(ctx, catalogRefresh)
+	keys, err := token.NewKeys(ctx, d.db, keyBox, token.Options{Issuer: d.publicURL, Now: time.Now, Log: d.log})
+	if err != nil {
+		return err
+	}
+	go keys.Run(ctx, keysRefresh)
 
-	az := authorize.New(authorize.Options{Catalog: catalog, Store: d.db, Box: d.txBox, PublicURL: d.publicURL,
+	az := authorize.New(authorize.Options{Catalog: catalog, Store: d.db, Box: txBox, PublicURL: d.publicURL,
 		Log: d.log, Now: time.Now, TraceID: server.TraceID})
 	srv.Handle("GET "+authorize.AuthorizePath, http.HandlerFunc(az.Authorize))
 	srv.Handle("GET "+authorize.CallbackPath, http.HandlerFunc(az.Callback))
 	srv.Handle("POST "+authorize.CallbackPath, http.HandlerFunc(az.Callback))
 
-	hosted := &hostedui.Placeholder{Box: d.txBox, Orgs: catalog, Now: time.Now, Log: d.log}
+	hosted := &hostedui.Placeholder{Box: txBox, Orgs: catalog, Now: time.Now, Log: d.log}
 	srv.Handle("GET "+authorize.HostedPath+"/{screen}", hosted)
+
+	passwords, err := authenticate.NewPasswords(func(ctx context.Context, g authorize.Grant) (store.Session, error) {
+		return authorize.StartSession(ctx, d.db, g, time.Now())
+	})
+	if err != nil {
+		return err
+	}
+	authn := authenticate.New(authenticate.Options{Store: d.db, Applications: catalog, Tokens: keys, Passwords: passwords,
+		Keys: &apikey.Verifier{Store: d.db, TTL: apiKeyCacheTTL, Now: time.Now},
+		Log:  d.log, Now: time.Now, TraceID: server.TraceID})
+	srv.Handle("POST "+authenticate.Path, server.CORS(catalog, d.log, "POST", authn))
+	srv.Handle("OPTIONS "+authenticate.Path, server.CORS(catalog, d.log, "POST", authn))
+
+	jwks := keys.JWKSHandler(func(ctx context.Context, clientID string) (bool, error) {
+		_, err := catalog.Application(ctx, clientID)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	srv.Handle("GET /sso/jwks/{client_id}", server.CORS(catalog, d.log, "GET", jwks))
+	srv.Handle("OPTIONS /sso/jwks/{client_id}", server.CORS(catalog, d.log, "GET", jwks))
+	srv.Handle("GET "+authenticate.LogoutPath, &authenticate.Logout{Store: d.db, Log: d.log, Now: time.Now, TraceID: server.TraceID})
 	return nil
 }

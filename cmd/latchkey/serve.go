@@ -72,26 +72,27 @@ func serve(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	var dev *reconcile.DevApplication
 	if len(s.file.Applications) == 0 {
-		dev, err := reconcile.EnsureDevApplication(ctx, db, time.Now())
+		d, err := reconcile.EnsureDevApplication(ctx, db, time.Now())
 		if err != nil {
 			return err
 		}
-		printDevBanner(e.stdout, s.publicURL, dev)
-	} else {
-		printBanner(e.stdout, s.publicURL, res)
+		dev = &d
 	}
 
 	srv := server.New(log, db)
-	txBox, err := secrets.NewBox(key, "authorize-transaction")
-	if err != nil {
-		return err
-	}
-	if err := routes(ctx, srv, routeDeps{db: db, connBox: box, txBox: txBox, publicURL: s.publicURL, log: log}); err != nil {
+	if err := routes(ctx, srv, routeDeps{db: db, masterKey: key, publicURL: s.publicURL, log: log}); err != nil {
 		return err
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", s.publicURL),
 		slog.String("database", redactDatabase(target)))
+	// The banner comes last, once every route is ready: scripts wait for it.
+	if dev != nil {
+		printDevBanner(e.stdout, s.publicURL, *dev)
+	} else {
+		printBanner(e.stdout, s.publicURL, res)
+	}
 	return server.Serve(ctx, ln, srv, log, drainTimeout)
 }
 

@@ -34,6 +34,9 @@ type Catalog struct {
 	// providers maps a connection type to the environment's active OAuth
 	// connection of that type ("" when there is none).
 	providers map[string]string
+	// origins is the set of CORS origins of all applications; nil until
+	// first needed.
+	origins map[string]bool
 }
 
 // Application is a cached application.
@@ -78,6 +81,7 @@ func (c *Catalog) reset(gen int64) {
 	c.orgs = map[string]*Organization{}
 	c.conns = map[string]*Connection{}
 	c.providers = map[string]string{}
+	c.origins = nil
 }
 
 // Refresh drops the cache when the store's generation moved.
@@ -249,4 +253,42 @@ func (c *Catalog) Connector(ctx context.Context, conn *Connection) (connector.Ca
 	}
 	conn.built.Store(&built)
 	return built, nil
+}
+
+// AllowedOrigin reports whether some application registered origin for
+// cross-origin calls. The browser's preflight carries no client_id, so the
+// union of all applications' origins is what can be checked there.
+func (c *Catalog) AllowedOrigin(ctx context.Context, origin string) (bool, error) {
+	c.mu.RLock()
+	set, gen := c.origins, c.gen
+	c.mu.RUnlock()
+	if set == nil {
+		set = map[string]bool{}
+		opts := store.ListOptions{Limit: 100, Order: store.Asc}
+		for {
+			apps, meta, err := c.store.ListApplications(ctx, opts)
+			if err != nil {
+				return false, err
+			}
+			for _, a := range apps {
+				os, err := c.store.ListCORSOrigins(ctx, a.ID)
+				if err != nil {
+					return false, err
+				}
+				for _, o := range os {
+					set[o.Origin] = true
+				}
+			}
+			if meta.After == "" {
+				break
+			}
+			opts.After = meta.After
+		}
+		c.mu.Lock()
+		if c.gen == gen {
+			c.origins = set
+		}
+		c.mu.Unlock()
+	}
+	return set[origin], nil
 }

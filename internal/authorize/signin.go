@@ -55,18 +55,28 @@ type Grant struct {
 	UserAgent      string
 }
 
+// StartSession creates the session of a sign-in.
+func StartSession(ctx context.Context, st store.Store, g Grant, now time.Time) (store.Session, error) {
+	now = now.UTC()
+	sess := store.Session{ID: id.New(id.Session), UserID: g.UserID, ApplicationID: g.ClientID, OrganizationID: g.OrganizationID,
+		AuthMethod: g.AuthMethod, IPAddress: g.IPAddress, UserAgent: g.UserAgent, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	if err := st.CreateSession(ctx, sess); err != nil {
+		return store.Session{}, fmt.Errorf("authorize: create session: %w", err)
+	}
+	return sess, nil
+}
+
 // IssueCode creates the session and a one-time authorization code bound
 // to it, and returns the code. The code is 256 random bits; only its hash
 // is stored.
 func (h *Handler) IssueCode(ctx context.Context, g Grant) (string, error) {
 	now := h.Now().UTC()
-	sess := store.Session{ID: id.New(id.Session), UserID: g.UserID, ApplicationID: g.ClientID, OrganizationID: g.OrganizationID,
-		AuthMethod: g.AuthMethod, IPAddress: g.IPAddress, UserAgent: g.UserAgent, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
-	if err := h.Store.CreateSession(ctx, sess); err != nil {
-		return "", fmt.Errorf("authorize: create session: %w", err)
+	sess, err := StartSession(ctx, h.Store, g, now)
+	if err != nil {
+		return "", err
 	}
 	code := randomString(32)
-	err := h.Store.CreateAuthCode(ctx, store.AuthCode{Hash: HashCode(code), ApplicationID: g.ClientID, RedirectURI: g.RedirectURI,
+	err = h.Store.CreateAuthCode(ctx, store.AuthCode{Hash: HashCode(code), ApplicationID: g.ClientID, RedirectURI: g.RedirectURI,
 		CodeChallenge: g.CodeChallenge, UserID: g.UserID, OrganizationID: g.OrganizationID, SessionID: sess.ID,
 		AuthMethod: g.AuthMethod, CreatedAt: now, ExpiresAt: now.Add(CodeTTL)})
 	if err != nil {

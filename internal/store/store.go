@@ -102,6 +102,9 @@ type Store interface {
 
 	CreateSession(ctx context.Context, s Session) error
 	GetSession(ctx context.Context, id string) (Session, error)
+	// UpdateSessionClient records the client's IP address and user agent,
+	// which the code exchange reports after the session was created.
+	UpdateSessionClient(ctx context.Context, id, ipAddress, userAgent string) error
 	// UpdateSessionOrganization switches the session's organization.
 	UpdateSessionOrganization(ctx context.Context, id, organizationID string) error
 	// RevokeSession sets RevokedAt (once; a second call keeps the first
@@ -120,10 +123,13 @@ type Store interface {
 	DeleteExpiredAuthCodes(ctx context.Context, before time.Time) (int64, error)
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
+	// GetRefreshToken finds a token by hash, used or not.
+	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
 	// RotateRefreshToken atomically marks the token with oldHash used and
 	// stores next. When the old token was already used (or revoked) it
 	// returns the old record and ErrAlreadyUsed and stores nothing: the
-	// caller then revokes the session (reuse detection).
+	// caller then revokes the session (reuse detection). On success it
+	// returns the old record as it was before the rotation marked it.
 	RotateRefreshToken(ctx context.Context, oldHash string, at time.Time, next RefreshToken) (RefreshToken, error)
 
 	CreateSigningKey(ctx context.Context, k SigningKey) error

@@ -35,6 +35,12 @@ func (s *Store) GetSession(ctx context.Context, id string) (store.Session, error
 	return get(ctx, s, "get session "+id, s.scanSession, `SELECT `+sessionCols+` FROM sessions WHERE id = ?`, id)
 }
 
+// UpdateSessionClient records the client's IP address and user agent.
+func (s *Store) UpdateSessionClient(ctx context.Context, id, ipAddress, userAgent string) error {
+	return s.change(ctx, "update client of session "+id, notCached,
+		`UPDATE sessions SET ip_address = ?, user_agent = ? WHERE id = ?`, ipAddress, userAgent, id)
+}
+
 // UpdateSessionOrganization switches the session's organization.
 func (s *Store) UpdateSessionOrganization(ctx context.Context, id, organizationID string) error {
 	return s.change(ctx, "update organization of session "+id, notCached,
@@ -99,6 +105,11 @@ func (s *Store) refreshTokenArgs(t store.RefreshToken) []any {
 // CreateRefreshToken stores t; a missing session is ErrNotFound.
 func (s *Store) CreateRefreshToken(ctx context.Context, t store.RefreshToken) error {
 	return s.change(ctx, "create refresh token "+t.ID, notCached, insertRefreshToken, s.refreshTokenArgs(t)...)
+}
+
+// GetRefreshToken returns the token with that hash.
+func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.RefreshToken, error) {
+	return get(ctx, s, "get refresh token", s.scanRefreshToken, `SELECT `+refreshTokenCols+` FROM refresh_tokens WHERE hash = ?`, hash)
 }
 
 // errUsed ends a rotation transaction that found the old token used.

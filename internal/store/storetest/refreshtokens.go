@@ -10,6 +10,7 @@ import (
 func refreshTokenTests() []subTest {
 	return []subTest{
 		{"Rotate", testRotateRefreshToken},
+		{"Get", testGetRefreshToken},
 		{"Reuse", testRefreshTokenReuse},
 		{"Conflicts", testRefreshTokenConflicts},
 	}
@@ -40,6 +41,23 @@ func testRotateRefreshToken(t *testing.T, s store.Store) {
 
 	_, err = s.RotateRefreshToken(ctx, secretHash(), at(time.Minute), newRefreshToken(sess))
 	wantErr(t, "RotateRefreshToken of an unknown hash", err, store.ErrNotFound)
+}
+
+func testGetRefreshToken(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	sess := sessionFixture(t, s)
+	rt := createRefreshToken(t, s, sess)
+	got, err := s.GetRefreshToken(ctx, rt.Hash)
+	must(t, "GetRefreshToken", err)
+	checkRecord(t, "GetRefreshToken", rt, got)
+	_, err = s.RotateRefreshToken(ctx, rt.Hash, at(time.Minute), newRefreshToken(sess))
+	must(t, "RotateRefreshToken", err)
+	got, err = s.GetRefreshToken(ctx, rt.Hash)
+	must(t, "GetRefreshToken of a used token", err)
+	rt.UsedAt = at(time.Minute)
+	checkRecord(t, "GetRefreshToken of a used token", rt, got)
+	_, err = s.GetRefreshToken(ctx, secretHash())
+	wantErr(t, "GetRefreshToken of an unknown hash", err, store.ErrNotFound)
 }
 
 // testRefreshTokenReuse: rotating a used token returns the old record with

@@ -12,6 +12,7 @@ func sessionTests() []subTest {
 	return []subTest{
 		{"CRUD", testSessionCRUD},
 		{"UpdateOrganization", testUpdateSessionOrganization},
+		{"UpdateClient", testUpdateSessionClient},
 		{"Revoke", testRevokeSession},
 	}
 }
@@ -54,6 +55,18 @@ func testUpdateSessionOrganization(t *testing.T, s store.Store) {
 	checkRecord(t, "GetSession after switching organization", sess, got)
 	wantErr(t, "UpdateSessionOrganization of a missing session",
 		s.UpdateSessionOrganization(ctx, id.New(id.Session), next.ID), store.ErrNotFound)
+}
+
+func testUpdateSessionClient(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	sess := sessionFixture(t, s)
+	must(t, "UpdateSessionClient", s.UpdateSessionClient(ctx, sess.ID, "203.0.113.7", "Mozilla/5.0 (X11)"))
+	sess.IPAddress, sess.UserAgent = "203.0.113.7", "Mozilla/5.0 (X11)"
+	got, err := s.GetSession(ctx, sess.ID)
+	must(t, "GetSession", err)
+	checkRecord(t, "GetSession after UpdateSessionClient", sess, got)
+	wantErr(t, "UpdateSessionClient of a missing session",
+		s.UpdateSessionClient(ctx, id.New(id.Session), "", ""), store.ErrNotFound)
 }
 
 func testRevokeSession(t *testing.T, s store.Store) {

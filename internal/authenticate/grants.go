@@ -1,0 +1,161 @@
+package authenticate
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/latchkeyhq/latchkey/internal/authorize"
+	"github.com/latchkeyhq/latchkey/internal/id"
+	"github.com/latchkeyhq/latchkey/internal/oauth"
+	"github.com/latchkeyhq/latchkey/internal/password"
+	"github.com/latchkeyhq/latchkey/internal/store"
+	"github.com/latchkeyhq/latchkey/internal/token"
+	"github.com/latchkeyhq/latchkey/internal/wire"
+)
+
+// refreshGrant rotates a refresh token: every use returns a new one, and
+// a reuse of a spent one revokes the whole session (OAuth 2.1 §4.3.1,
+// RFC 9700 §4.14.2). With organization_id it switches the session's
+// organization when the user is a member.
+func (h *Handler) refreshGrant(ctx context.Context, req request) (*wire.AuthenticateResponse, error) {
+	if req.RefreshToken == "" {
+		return nil, oauth.Errorf(oauth.InvalidRequest, "refresh_token is missing.")
+	}
+	now := h.Now()
+	hash := token.HashRefreshToken(req.RefreshToken)
+	old, err := h.Store.GetRefreshToken(ctx, hash)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalidGrant("The refresh token is invalid.")
+	case err != nil:
+		return nil, oauth.Unavailable(err)
+	case old.ApplicationID != req.ClientID:
+		return nil, invalidGrant("The refresh token was issued to another client.")
+	case !old.UsedAt.IsZero():
+		return nil, h.reused(ctx, old, now)
+	case !now.Before(old.ExpiresAt):
+		return nil, invalidGrant("The refresh token has expired.")
+	}
+	sess, err := h.Store.GetSession(ctx, old.SessionID)
+	if err != nil {
+		return nil, oauth.Unavailable(err)
+	}
+	if !sess.RevokedAt.IsZero() || !now.Before(sess.ExpiresAt) {
+		return nil, invalidGrant("The session has ended.")
+	}
+	orgID := old.OrganizationID
+	if req.OrganizationID != "" && req.OrganizationID != orgID {
+		m, err := h.Store.GetOrganizationMembershipFor(ctx, sess.UserID, req.OrganizationID)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || (err == nil && m.Status != store.MembershipActive):
+			return nil, oauth.Errorf("organization_membership_not_found", "The user is not an active member of organization %s.", truncate(req.OrganizationID, 80))
+		case err != nil:
+			return nil, oauth.Unavailable(err)
+		}
+		orgID = req.OrganizationID
+	}
+
+	user, err := h.Store.GetUser(ctx, sess.UserID)
+	if err != nil {
+		return nil, oauth.Unavailable(err)
+	}
+	raw, nextHash := token.NewRefreshToken()
+	next := store.RefreshToken{ID: id.New(id.RefreshToken), Hash: nextHash, SessionID: sess.ID,
+		ApplicationID: sess.ApplicationID, OrganizationID: orgID, CreatedAt: now.UTC(), ExpiresAt: sess.ExpiresAt}
+	if _, err := h.Store.RotateRefreshToken(ctx, hash, now, next); err != nil {
+		if errors.Is(err, store.ErrAlreadyUsed) { // lost a race with another use of the same token
+			return nil, h.reused(ctx, old, now)
+		}
+		return nil, oauth.Unavailable(err)
+	}
+	if orgID != sess.OrganizationID {
+		if err := h.Store.UpdateSessionOrganization(ctx, sess.ID, orgID); err != nil {
+			return nil, oauth.Unavailable(err)
+		}
+	}
+	access, err := h.accessToken(ctx, user.ID, sess.ID, orgID)
+	if err != nil {
+		return nil, err
+	}
+	return &wire.AuthenticateResponse{User: wire.FromUser(user), OrganizationID: orgID, AccessToken: access,
+		RefreshToken: raw, AuthenticationMethod: sess.AuthMethod}, nil
+}
+
+// reused revokes the session of a refresh token presented after it was
+// spent: one of the two presenters may be a thief.
+func (h *Handler) reused(ctx context.Context, old store.RefreshToken, now time.Time) error {
+	if err := h.Store.RevokeSession(ctx, old.SessionID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.Log.Error("revoking the session of a reused refresh token failed", slog.Any("err", err))
+	}
+	return invalidGrant("The refresh token was already used; the session has been revoked.")
+}
+
+// accessToken signs an access token with the user's role in the
+// organization.
+func (h *Handler) accessToken(ctx context.Context, userID, sessionID, orgID string) (string, error) {
+	claims := token.Claims{Subject: userID, SessionID: sessionID, OrganizationID: orgID}
+	if orgID != "" {
+		m, err := h.Store.GetOrganizationMembershipFor(ctx, userID, orgID)
+		switch {
+		case err == nil:
+			claims.Role, claims.Roles = m.Role, []string{m.Role}
+		case !errors.Is(err, store.ErrNotFound):
+			return "", oauth.Unavailable(err)
+		}
+	}
+	access, _, err := h.Tokens.Sign(claims)
+	if err != nil {
+		return "", oauth.Internal(err)
+	}
+	return access, nil
+}
+
+// Passwords checks email and password sign-ins and issues their sessions.
+type Passwords struct {
+	// Issue creates the session for a signed-in user.
+	Issue func(ctx context.Context, g authorize.Grant) (store.Session, error)
+	// dummy is a hash verified when the email is unknown, so that the
+	// answer takes as long as for a wrong password (no enumeration by
+	// timing).
+	dummy string
+}
+
+// NewPasswords returns the password grant's checker.
+func NewPasswords(issue func(ctx context.Context, g authorize.Grant) (store.Session, error)) (*Passwords, error) {
+	dummy, err := password.Hash("latchkey-dummy-password", password.DefaultParams())
+	if err != nil {
+		return nil, err
+	}
+	return &Passwords{Issue: issue, dummy: dummy}, nil
+}
+
+// passwordGrant signs in with email and password (first-party apps).
+func (h *Handler) passwordGrant(ctx context.Context, req request) (*wire.AuthenticateResponse, error) {
+	if req.Email == "" || req.Password == "" {
+		return nil, oauth.Errorf(oauth.InvalidRequest, "email and password are required.")
+	}
+	user, err := h.Store.GetUserByEmail(ctx, req.Email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, oauth.Unavailable(err)
+	}
+	hash := user.PasswordHash
+	if hash == "" {
+		hash = h.Passwords.dummy
+	}
+	if perr := password.Verify(req.Password, hash); perr != nil || user.PasswordHash == "" {
+		return nil, &apiError{Status: 400, Code: "invalid_credentials", Message: "Invalid credentials."}
+	}
+	if !user.EmailVerified {
+		return nil, &apiError{Status: 403, Code: "email_verification_required",
+			Message: "Email ownership must be verified before authentication.",
+			Extra:   map[string]any{"email": user.Email}}
+	}
+	sess, err := h.Passwords.Issue(ctx, authorize.Grant{ClientID: req.ClientID, UserID: user.ID, AuthMethod: "Password",
+		IPAddress: req.IPAddress, UserAgent: req.UserAgent})
+	if err != nil {
+		return nil, oauth.Unavailable(err)
+	}
+	return h.respond(ctx, sess, "", "Password")
+}

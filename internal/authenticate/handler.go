@@ -1,0 +1,217 @@
+// Package authenticate implements POST /user_management/authenticate
+// (spec/authenticate.md): the authorization_code, refresh_token and
+// password grants, answered in the WorkOS response shape.
+package authenticate
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/latchkeyhq/latchkey/internal/authorize"
+	"github.com/latchkeyhq/latchkey/internal/id"
+	"github.com/latchkeyhq/latchkey/internal/oauth"
+	"github.com/latchkeyhq/latchkey/internal/store"
+	"github.com/latchkeyhq/latchkey/internal/token"
+	"github.com/latchkeyhq/latchkey/internal/wire"
+)
+
+// Path is where the handler is served.
+const Path = "/user_management/authenticate"
+
+// Signer mints access tokens.
+type Signer interface {
+	Sign(c token.Claims) (string, time.Time, error)
+}
+
+// ClientKeys tells which application an API key belongs to ("" for none).
+type ClientKeys interface {
+	Application(ctx context.Context, key string) (string, error)
+}
+
+// Applications tells whether a client ID exists.
+type Applications interface {
+	Application(ctx context.Context, clientID string) (*authorize.Application, error)
+}
+
+// Options configure a Handler.
+type Options struct {
+	Store        store.Store
+	Applications Applications
+	Keys         ClientKeys
+	Tokens       Signer
+	// Passwords issues sessions for the password grant; nil disables it.
+	Passwords *Passwords
+	Log       *slog.Logger
+	Now       func() time.Time
+	TraceID   func(context.Context) string
+}
+
+// Handler serves the authenticate endpoint.
+type Handler struct{ Options }
+
+// New returns a Handler.
+func New(o Options) *Handler { return &Handler{o} }
+
+// ServeHTTP answers one authenticate request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	resp, err := h.authenticate(ctx, r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(resp)
+}
+
+func (h *Handler) authenticate(ctx context.Context, r *http.Request) (*wire.AuthenticateResponse, error) {
+	req, e := parseRequest(r)
+	if e != nil {
+		return nil, e
+	}
+	if req.ClientID == "" {
+		return nil, oauth.Errorf(oauth.InvalidRequest, "client_id is missing.")
+	}
+	if req.GrantType == "" {
+		return nil, oauth.Errorf(oauth.InvalidRequest, "grant_type is missing.")
+	}
+	if _, err := h.Applications.Application(ctx, req.ClientID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, oauth.Errorf(oauth.InvalidClient, "client_id is not a known client.")
+		}
+		return nil, oauth.Unavailable(err)
+	}
+	// A client_secret, when sent, must be one of this client's API keys,
+	// whatever the grant.
+	confidential := false
+	if req.ClientSecret != "" {
+		appID, err := h.Keys.Application(ctx, req.ClientSecret)
+		if err != nil {
+			return nil, oauth.Unavailable(err)
+		}
+		if subtle.ConstantTimeCompare([]byte(appID), []byte(req.ClientID)) != 1 {
+			return nil, oauth.Errorf(oauth.InvalidClient, "client_secret is not a valid API key of this client.")
+		}
+		confidential = true
+	}
+	switch req.GrantType {
+	case "authorization_code":
+		return h.codeGrant(ctx, req, confidential)
+	case "refresh_token":
+		return h.refreshGrant(ctx, req)
+	case "password":
+		if h.Passwords == nil {
+			return nil, oauth.Errorf(oauth.InvalidRequest, "The password grant is not enabled.")
+		}
+		if !confidential {
+			return nil, oauth.Errorf(oauth.InvalidClient, "The password grant needs the client_secret (an API key).")
+		}
+		return h.passwordGrant(ctx, req)
+	}
+	// RFC 6749 names this unsupported_grant_type, but the OpenAPI
+	// document's catalogue for this path lists invalid_request, which the
+	// official SDKs expect.
+	return nil, oauth.Errorf(oauth.InvalidRequest, "grant_type %q is not supported; use authorization_code, refresh_token or password.", truncate(req.GrantType, 80))
+}
+
+// codeGrant redeems an authorization code (RFC 6749 §4.1.3, RFC 7636 §4.6).
+func (h *Handler) codeGrant(ctx context.Context, req request, confidential bool) (*wire.AuthenticateResponse, error) {
+	if req.Code == "" {
+		return nil, oauth.Errorf(oauth.InvalidRequest, "code is missing.")
+	}
+	now := h.Now()
+	code, err := h.Store.ConsumeAuthCode(ctx, authorize.HashCode(req.Code), now)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalidGrant("The code is invalid or has expired.")
+	case errors.Is(err, store.ErrAlreadyUsed):
+		// A replayed code may be a stolen one: end what it created
+		// (RFC 6749 §4.1.2).
+		if rerr := h.Store.RevokeSession(ctx, code.SessionID, now); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
+			h.Log.Error("revoking the session of a replayed code failed", slog.Any("err", rerr))
+		}
+		return nil, invalidGrant("The code was already used; the session it created has been revoked.")
+	case err != nil:
+		return nil, oauth.Unavailable(err)
+	}
+	switch {
+	case code.ApplicationID != req.ClientID:
+		return nil, invalidGrant("The code was issued to another client.")
+	case !now.Before(code.ExpiresAt):
+		return nil, invalidGrant("The code is invalid or has expired.")
+	}
+	// PKCE binds both ways: a code minted with a challenge needs its
+	// verifier, even from a confidential client (RFC 7636 §4.6); a verifier
+	// for a code minted without one is a downgrade (RFC 9700 §2.1.1).
+	switch {
+	case code.CodeChallenge != "" && req.CodeVerifier == "":
+		return nil, invalidGrant("code_verifier is required: the authorization request sent a code_challenge.")
+	case code.CodeChallenge != "" && !verifierMatches(req.CodeVerifier, code.CodeChallenge):
+		return nil, invalidGrant("code_verifier does not match the code_challenge.")
+	case code.CodeChallenge == "" && req.CodeVerifier != "":
+		return nil, invalidGrant("code_verifier was sent, but the authorization request had no code_challenge.")
+	case code.CodeChallenge == "" && !confidential:
+		return nil, oauth.Errorf(oauth.InvalidClient, "client_secret is required: the authorization request had no code_challenge.")
+	}
+	sess, err := h.Store.GetSession(ctx, code.SessionID)
+	if err != nil {
+		return nil, oauth.Unavailable(err)
+	}
+	if !sess.RevokedAt.IsZero() {
+		return nil, invalidGrant("The session of this code was revoked.")
+	}
+	if req.IPAddress != "" || req.UserAgent != "" {
+		if err := h.Store.UpdateSessionClient(ctx, sess.ID, req.IPAddress, req.UserAgent); err != nil {
+			return nil, oauth.Unavailable(err)
+		}
+	}
+	return h.respond(ctx, sess, code.OrganizationID, code.AuthMethod)
+}
+
+// verifierMatches checks an RFC 7636 S256 verifier in constant time.
+func verifierMatches(verifier, challenge string) bool {
+	if len(verifier) < 43 || len(verifier) > 128 {
+		return false
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	got := base64.RawURLEncoding.EncodeToString(sum[:])
+	return subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
+}
+
+// respond mints the access and refresh tokens of a new session.
+func (h *Handler) respond(ctx context.Context, sess store.Session, orgID, method string) (*wire.AuthenticateResponse, error) {
+	user, err := h.Store.GetUser(ctx, sess.UserID)
+	if err != nil {
+		return nil, oauth.Unavailable(err)
+	}
+	access, err := h.accessToken(ctx, user.ID, sess.ID, orgID)
+	if err != nil {
+		return nil, err
+	}
+	raw, hash := token.NewRefreshToken()
+	now := h.Now().UTC()
+	err = h.Store.CreateRefreshToken(ctx, store.RefreshToken{ID: id.New(id.RefreshToken), Hash: hash, SessionID: sess.ID,
+		ApplicationID: sess.ApplicationID, OrganizationID: orgID, CreatedAt: now, ExpiresAt: sess.ExpiresAt})
+	if err != nil {
+		return nil, oauth.Unavailable(err)
+	}
+	return &wire.AuthenticateResponse{User: wire.FromUser(user), OrganizationID: orgID, AccessToken: access,
+		RefreshToken: raw, AuthenticationMethod: method}, nil
+}
+
+func invalidGrant(desc string) *oauth.Error { return oauth.Errorf(oauth.InvalidGrant, "%s", desc) }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
