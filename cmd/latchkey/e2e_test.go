@@ -171,3 +171,33 @@ func TestEndToEndAcrossNodes(t *testing.T) {
 		t.Fatal("the callback was not completed by the second node")
 	}
 }
+
+// TestConcurrentStartsOnPostgres starts three nodes at once against one
+// empty database with the same file: all must come up and agree.
+func TestConcurrentStartsOnPostgres(t *testing.T) {
+	dbURL := pgtest.URL(t)
+	cfg := filepath.Join(t.TempDir(), "latchkey.yaml")
+	if err := os.WriteFile(cfg, []byte(e2eConfig("http://127.0.0.1:9")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"LATCHKEY_SECRET_KEY": secretKeyForTest()}
+	nodes := make(chan *running, 3)
+	for range 3 {
+		go func() {
+			var r *running
+			// start fails the test with Fatalf, which ends this goroutine
+			// only: the deferred send still tells the test goroutine.
+			defer func() { nodes <- r }()
+			r = start(t, vars, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--database", dbURL)
+		}()
+	}
+	for range 3 {
+		n := <-nodes
+		if n == nil {
+			t.FailNow()
+		}
+		if !strings.Contains(n.stdout.String(), e2eClientID) {
+			t.Fatalf("node banner lacks the declared client:\n%s", n.stdout)
+		}
+	}
+}

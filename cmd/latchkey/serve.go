@@ -15,6 +15,7 @@ import (
 	"github.com/latchkeyhq/latchkey/internal/reconcile"
 	"github.com/latchkeyhq/latchkey/internal/secrets"
 	"github.com/latchkeyhq/latchkey/internal/server"
+	"github.com/latchkeyhq/latchkey/internal/store"
 )
 
 // drainTimeout bounds how long a stopping server waits for in-flight
@@ -25,7 +26,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var c commonFlags
 	c.register(fs, true)
-	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations (fail if the schema is behind)")
+	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations (run \"latchkey migrate\" first)")
 	if err := parseFlags(fs, args, e.stderr); err != nil {
 		return helpIsSuccess(err)
 	}
@@ -68,7 +69,12 @@ func serve(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	rec := reconcile.Reconciler{Store: db, Secrets: box, PasswordParams: password.DefaultParams(), Now: time.Now}
+	// Nodes starting at once race to create what the file declares; the
+	// loser of a race finds the winner's record on the next pass.
 	res, err := rec.Apply(ctx, s.file)
+	for try := 0; errors.Is(err, store.ErrConflict) && try < 3; try++ {
+		res, err = rec.Apply(ctx, s.file)
+	}
 	if err != nil {
 		return err
 	}

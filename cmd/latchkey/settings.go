@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strings"
 
 	"github.com/latchkeyhq/latchkey/internal/config"
 )
@@ -75,13 +74,19 @@ func resolve(c commonFlags, e env) (settings, error) {
 		}
 		s.file = f
 	}
+	// Environment over file, flags over environment; Apply checks each
+	// value by the file's own rules.
+	for _, o := range []config.Overrides{config.EnvOverrides(e.lookup), {Listen: c.listen, Database: c.database, PublicURL: c.publicURL}} {
+		if err := s.file.Apply(o); err != nil {
+			return s, usageError{err}
+		}
+	}
 	def := config.Default()
-	s.listen = first(c.listen, envVal(e, "LATCHKEY_LISTEN"), s.file.Listen, def.Listen)
-	s.database = first(c.database, envVal(e, "LATCHKEY_DATABASE_URL"), s.file.Database, def.Database)
-	s.publicURL = first(c.publicURL, envVal(e, "LATCHKEY_PUBLIC_URL"), s.file.PublicURL)
+	s.listen = first(s.file.Listen, def.Listen)
+	s.database = first(s.file.Database, def.Database)
 	// An unset public URL is derived from the address actually bound
 	// (see publicURLFor), which is only known once listening.
-	s.publicURL = strings.TrimRight(s.publicURL, "/")
+	s.publicURL = s.file.PublicURL
 	s.logFormat = first(c.logFormat, s.file.LogFormat, "text")
 	if s.logFormat != "text" && s.logFormat != "json" {
 		return s, usageError{fmt.Errorf("--log-format: want text or json, got %q", s.logFormat)}

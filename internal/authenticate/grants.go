@@ -33,17 +33,17 @@ func (h *Handler) refreshGrant(ctx context.Context, req request) (*wire.Authenti
 		return nil, oauth.Unavailable(err)
 	case old.ApplicationID != req.ClientID:
 		return nil, invalidGrant("The refresh token was issued to another client.")
+	}
+	sess, err := h.Store.GetSession(ctx, old.SessionID)
+	switch {
+	case err != nil:
+		return nil, oauth.Unavailable(err)
+	case !sess.RevokedAt.IsZero() || !now.Before(sess.ExpiresAt):
+		return nil, invalidGrant("The session has ended.")
 	case !old.UsedAt.IsZero():
 		return nil, h.reused(ctx, old, now)
 	case !now.Before(old.ExpiresAt):
 		return nil, invalidGrant("The refresh token has expired.")
-	}
-	sess, err := h.Store.GetSession(ctx, old.SessionID)
-	if err != nil {
-		return nil, oauth.Unavailable(err)
-	}
-	if !sess.RevokedAt.IsZero() || !now.Before(sess.ExpiresAt) {
-		return nil, invalidGrant("The session has ended.")
 	}
 	orgID := old.OrganizationID
 	if req.OrganizationID != "" && req.OrganizationID != orgID {
