@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -10,7 +12,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
 	"github.com/latchkeyhq/latchkey/internal/store/postgres/pgtest"
+	"github.com/latchkeyhq/latchkey/usermanagement"
 )
 
 const (
@@ -29,6 +35,7 @@ applications:
     client_id: ` + e2eClientID + `
     api_keys: [sk_test_example_key_1234]
     redirect_uris: [` + e2eRedirect + `]
+    logout_redirect_uris: [http://localhost:3000/]
 organizations:
   - id: ` + e2eOrgID + `
     name: Acme
@@ -200,4 +207,117 @@ func TestConcurrentStartsOnPostgres(t *testing.T) {
 			t.Fatalf("node banner lacks the declared client:\n%s", n.stdout)
 		}
 	}
+}
+
+// TestGoSDKEndToEnd signs in with our own SDK: authorization URL with PKCE,
+// the SSO flow through dev-idp, the code exchange as a public client, the
+// access token checked against the JWKS the SDK points at, a refresh, and
+// logout.
+func TestGoSDKEndToEnd(t *testing.T) {
+	idp := start(t, nil, "dev-idp", "--listen", "127.0.0.1:0")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "latchkey.yaml")
+	if err := os.WriteFile(cfg, []byte(e2eConfig(idp.url)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lk := start(t, nil, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--database", filepath.Join(dir, "lk.db"))
+	ctx := t.Context()
+	client := &usermanagement.Client{Endpoint: lk.url, ClientID: e2eClientID}
+	pkce, err := usermanagement.NewPKCE()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := client.GetAuthorizationURL(ctx, usermanagement.GetAuthorizationURLOpts{
+		RedirectURI: e2eRedirect, OrganizationID: e2eOrgID, State: "go sdk", LoginHint: "dev@example.test",
+		CodeChallenge: pkce.CodeChallenge, CodeChallengeMethod: pkce.CodeChallengeMethod,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := newBrowser(t).signIn(u.String())
+	assertCode(t, final, "go sdk")
+
+	res, err := client.AuthenticateWithCode(ctx, usermanagement.AuthenticateWithCodeOpts{Code: final.Query().Get("code"), CodeVerifier: pkce.CodeVerifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.User.Email != "dev@example.test" || res.OrganizationID != e2eOrgID || res.AuthenticationMethod != "SSO" {
+		t.Fatalf("authenticate response %+v", res)
+	}
+	jwksURL, err := client.GetJWKSURL(e2eClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := verifyJWT(t, jwksURL.String(), res.AccessToken)
+	if claims["iss"] != lk.url || claims["sub"] != res.User.ID || claims["org_id"] != e2eOrgID || claims["sid"] == "" {
+		t.Fatalf("claims %v", claims)
+	}
+
+	// A second exchange of the same code fails and ends the session.
+	_, err = client.AuthenticateWithCode(ctx, usermanagement.AuthenticateWithCodeOpts{Code: final.Query().Get("code"), CodeVerifier: pkce.CodeVerifier})
+	var apiErr *usermanagement.APIError
+	if !errors.As(err, &apiErr) || apiErr.Code != "invalid_grant" {
+		t.Fatalf("replayed code: %v", err)
+	}
+	if _, err := client.AuthenticateWithRefreshToken(ctx, usermanagement.AuthenticateWithRefreshTokenOpts{RefreshToken: res.RefreshToken}); err == nil {
+		t.Fatal("the refresh token of a replayed code's session still works")
+	}
+
+	// A fresh sign-in refreshes and logs out.
+	pkce, _ = usermanagement.NewPKCE()
+	u, _ = client.GetAuthorizationURL(ctx, usermanagement.GetAuthorizationURLOpts{RedirectURI: e2eRedirect, ConnectionID: e2eConnID,
+		LoginHint: "dev@example.test", CodeChallenge: pkce.CodeChallenge, CodeChallengeMethod: pkce.CodeChallengeMethod})
+	final = newBrowser(t).signIn(u.String())
+	res, err = client.AuthenticateWithCode(ctx, usermanagement.AuthenticateWithCodeOpts{Code: final.Query().Get("code"), CodeVerifier: pkce.CodeVerifier})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refreshed, err := client.AuthenticateWithRefreshToken(ctx, usermanagement.AuthenticateWithRefreshTokenOpts{RefreshToken: res.RefreshToken})
+	if err != nil || refreshed.RefreshToken == res.RefreshToken || refreshed.User.ID != res.User.ID {
+		t.Fatalf("refresh: %+v %v", refreshed, err)
+	}
+	sid := verifyJWT(t, jwksURL.String(), refreshed.AccessToken)["sid"].(string)
+	logout, err := client.GetLogoutURL(usermanagement.GetLogoutURLOpts{SessionID: sid, ReturnTo: "http://localhost:3000/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := newBrowser(t).client.Get(logout.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "http://localhost:3000/" {
+		t.Fatalf("logout: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, err := client.AuthenticateWithRefreshToken(ctx, usermanagement.AuthenticateWithRefreshTokenOpts{RefreshToken: refreshed.RefreshToken}); err == nil {
+		t.Fatal("refresh works after logout")
+	}
+}
+
+// verifyJWT checks an RS256 JWT against the key set at jwksURL and returns
+// its claims.
+func verifyJWT(t *testing.T, jwksURL, raw string) map[string]any {
+	t.Helper()
+	resp, err := http.Get(jwksURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var set jose.JSONWebKeySet
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := set.Key(tok.Headers[0].KeyID)
+	if len(keys) != 1 {
+		t.Fatalf("kid %q not in the JWKS", tok.Headers[0].KeyID)
+	}
+	var claims map[string]any
+	if err := tok.Claims(keys[0].Key, &claims); err != nil {
+		t.Fatalf("signature: %v", err)
+	}
+	return claims
 }

@@ -52,6 +52,7 @@ commands:
   serve     run the server (default: SQLite in ./latchkey.db, listening on 127.0.0.1:8080)
   migrate   apply pending schema migrations and exit
   dev-idp   run a development OpenID Connect identity provider on loopback
+  keys      list or rotate the access-token signing keys
   version   print the version
 
 Run "latchkey <command> -h" for the flags of a command.
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = migrate(ctx, args[1:], e)
 	case "dev-idp":
 		err = devIDP(ctx, args[1:], e)
+	case "keys":
+		err = keysCmd(ctx, args[1:], e)
 	case "version":
 		fmt.Fprintf(e.stdout, "latchkey %s\n", version)
 	case "help", "-h", "--help":

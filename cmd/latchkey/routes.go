@@ -21,7 +21,7 @@ import (
 // changed (cached catalog entries, rotated signing keys).
 const (
 	catalogRefresh = time.Second
-	keysRefresh    = 30 * time.Second
+	keysRefresh    = token.RefreshInterval
 	// apiKeyCacheTTL bounds how long a deleted API key keeps working on a
 	// node that verified it recently.
 	apiKeyCacheTTL = 30 * time.Second

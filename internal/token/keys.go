@@ -39,6 +39,10 @@ const DefaultAccessTokenTTL = 5 * time.Minute
 // node takes to notice the rotation (see Run).
 const RetireSkew = time.Minute
 
+// RefreshInterval is the period to pass to Run: a rotation reaches every
+// node within it, and it stays well under RetireSkew (see Run).
+const RefreshInterval = 15 * time.Second
+
 // Options configures Keys.
 type Options struct {
 	Issuer         string        // the public URL: the iss claim
@@ -151,7 +155,7 @@ func (k *Keys) Run(ctx context.Context, interval time.Duration) {
 // the same algorithm. A retired key stays published until
 // now + AccessTokenTTL + RetireSkew, after which no token it signed can
 // still be valid. It returns the new key's ID.
-func (k *Keys) Rotate(ctx context.Context) (string, error) {
+func (k *Keys) Rotate(ctx context.Context) (newKID string, err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	kid, err := k.create(ctx)
