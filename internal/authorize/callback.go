@@ -11,6 +11,7 @@ import (
 
 	"github.com/latchkeyhq/latchkey/internal/connector"
 	"github.com/latchkeyhq/latchkey/internal/oauth"
+	"github.com/latchkeyhq/latchkey/internal/store"
 )
 
 // CodeTTL is how long an authorization code may be exchanged.
@@ -46,6 +47,10 @@ func (h *Handler) Callback(w http.ResponseWriter, r *http.Request) {
 	conn, err := h.Catalog.Connection(ctx, tx.ConnectionID)
 	if err != nil {
 		fail(oauth.Errorf(oauth.ConnectionInvalid, "The connection used to sign in no longer exists.").WithCause(err))
+		return
+	}
+	if conn.State != store.ConnectionActive {
+		fail(oauth.Errorf(oauth.ConnectionInvalid, "Connection %s was deactivated during sign-in.", conn.ID))
 		return
 	}
 	c, err := h.Catalog.Connector(ctx, conn)

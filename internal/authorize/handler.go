@@ -68,8 +68,8 @@ func (h *Handler) Authorize(w http.ResponseWriter, r *http.Request) {
 	// 1. Parse; the client and its redirect URI first, answered on a page.
 	pr := parseQuery(r.URL.RawQuery)
 	p := &pr.Params
-	if pr.pageErr != nil {
-		h.page(w, r, pr.pageErr, trace)
+	if pr.clientErr != nil {
+		h.page(w, r, pr.clientErr, trace)
 		return
 	}
 	app, err := h.Catalog.Application(ctx, p.ClientID)
@@ -79,6 +79,10 @@ func (h *Handler) Authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		h.page(w, r, oauth.Unavailable(err), trace)
+		return
+	}
+	if pr.redirectDup {
+		h.page(w, r, oauth.Errorf(oauth.InvalidRequest, "redirect_uri is repeated; send it once."), trace)
 		return
 	}
 	if reason := checkRequestedURI(p.RedirectURI); reason != "" {
@@ -96,6 +100,11 @@ func (h *Handler) Authorize(w http.ResponseWriter, r *http.Request) {
 
 	// 2. Everything else goes back to the client by redirect.
 	fail := func(e *oauth.Error) { h.redirectError(w, r, p.RedirectURI, p.State, p.HasState, e, trace) }
+	// The spec's order: response_type first, then the request's form.
+	if e := validateResponseType(p.ResponseType); e != nil {
+		fail(e)
+		return
+	}
 	if pr.redirectErr != nil {
 		fail(pr.redirectErr)
 		return
@@ -221,6 +230,11 @@ func (h *Handler) connectorRequest(tx *Transaction) connector.Request {
 
 func (h *Handler) setCookieAndRedirect(w http.ResponseWriter, tx *Transaction, location, trace string) {
 	c, err := sealCookie(h.Box, tx, h.secure)
+	if errors.Is(err, errTooLarge) {
+		h.redirectError(w, nil, tx.RedirectURI, tx.State, tx.HasState, oauth.Errorf(oauth.InvalidRequest,
+			"state, the hints, provider_scopes and provider_query_params are too long to carry through sign-in; keep them under about 2,500 bytes in all."), trace)
+		return
+	}
 	if err != nil {
 		h.redirectError(w, nil, tx.RedirectURI, tx.State, tx.HasState, oauth.Internal(err), trace)
 		return

@@ -48,6 +48,7 @@ type Params struct {
 	Prompt              string
 	MaxAge              string
 	InvitationToken     string
+	ClaimNonce          string
 	ProviderScopes      []string
 	ProviderQueryParams map[string]string
 }
@@ -63,7 +64,7 @@ const (
 var singleParams = []string{
 	"response_type", "client_id", "redirect_uri", "code_challenge", "code_challenge_method",
 	"connection_id", "organization_id", "provider", "state", "login_hint", "domain_hint",
-	"screen_hint", "prompt", "max_age", "invitation_token",
+	"screen_hint", "prompt", "max_age", "invitation_token", "claim_nonce",
 }
 
 // parseResult carries what parsing found wrong, in the order the spec
@@ -71,7 +72,8 @@ var singleParams = []string{
 // rest go to the client by redirect.
 type parseResult struct {
 	Params
-	pageErr     *oauth.Error // answered on an error page
+	clientErr   *oauth.Error // about client_id: answered on an error page
+	redirectDup bool         // redirect_uri repeated: an error page, once the client is known
 	redirectErr *oauth.Error // answered by redirect, once the client and URI are known good
 }
 
@@ -99,7 +101,7 @@ func parseQuery(raw string) parseResult {
 	p := &r.Params
 	fields := []*string{&p.ResponseType, &p.ClientID, &p.RedirectURI, &p.CodeChallenge, &p.CodeChallengeMethod,
 		&p.ConnectionID, &p.OrganizationID, &p.Provider, &p.State, &p.LoginHint, &p.DomainHint,
-		&p.ScreenHint, &p.Prompt, &p.MaxAge, &p.InvitationToken}
+		&p.ScreenHint, &p.Prompt, &p.MaxAge, &p.InvitationToken, &p.ClaimNonce}
 	for i, name := range singleParams {
 		*fields[i] = get(name)
 	}
@@ -126,9 +128,7 @@ func parseQuery(raw string) parseResult {
 		if !ok || name == "" {
 			continue
 		}
-		if len(vs) > 1 && repeated == "" {
-			repeated = k
-		}
+		// Repeats are allowed here (spec/authorize.md); the first wins.
 		if !utf8.ValidString(name) || !utf8.ValidString(vs[0]) {
 			badUTF8 = k
 		}
@@ -140,17 +140,16 @@ func parseQuery(raw string) parseResult {
 
 	switch {
 	case len(values["client_id"]) > 1:
-		r.pageErr = oauth.Errorf(oauth.InvalidRequest, "client_id is repeated; send it once.")
+		r.clientErr = oauth.Errorf(oauth.InvalidRequest, "client_id is repeated; send it once.")
 	case p.ClientID == "":
-		r.pageErr = oauth.Errorf(oauth.InvalidRequest, "client_id is missing.")
-	case len(values["redirect_uri"]) > 1:
-		r.pageErr = oauth.Errorf(oauth.InvalidRequest, "redirect_uri is repeated; send it once.")
+		r.clientErr = oauth.Errorf(oauth.InvalidRequest, "client_id is missing.")
 	}
+	r.redirectDup = len(values["redirect_uri"]) > 1
 	switch {
 	case perr != nil:
 		r.redirectErr = oauth.Errorf(oauth.InvalidRequest, "The query string is malformed (bad percent-encoding).")
 	case repeated != "":
-		r.redirectErr = oauth.Errorf(oauth.InvalidRequest, "%s is repeated; every parameter but provider_scopes appears at most once.", repeated)
+		r.redirectErr = oauth.Errorf(oauth.InvalidRequest, "%s is repeated; every parameter but provider_scopes and provider_query_params appears at most once.", repeated)
 	case badUTF8 != "":
 		r.redirectErr = oauth.Errorf(oauth.InvalidRequest, "%s is not valid UTF-8.", badUTF8)
 	}

@@ -48,6 +48,14 @@ type Transaction struct {
 
 var errTransaction = errors.New("authorize: no valid sign-in transaction")
 
+// errTooLarge: browsers drop a cookie over 4096 bytes (RFC 6265 §6.1
+// sets that as the minimum they must keep), which would break the flow
+// at the callback with a confusing error; refuse it up front instead.
+var errTooLarge = errors.New("authorize: transaction too large for a cookie")
+
+// maxCookieLen leaves room under 4096 for the attributes.
+const maxCookieLen = 3900
+
 // randomString returns n random bytes, base64url encoded.
 func randomString(n int) string {
 	b := make([]byte, n)
@@ -62,9 +70,13 @@ func sealCookie(box *secrets.Box, tx *Transaction, secure bool) (*http.Cookie, e
 	if err != nil {
 		return nil, err
 	}
+	value := base64.RawURLEncoding.EncodeToString(box.Seal(js, []byte(tx.ID)))
+	if len(cookiePrefix)+len(tx.ID)+len(value) > maxCookieLen {
+		return nil, errTooLarge
+	}
 	return &http.Cookie{
 		Name:     cookiePrefix + tx.ID,
-		Value:    base64.RawURLEncoding.EncodeToString(box.Seal(js, []byte(tx.ID))),
+		Value:    value,
 		Path:     "/",
 		MaxAge:   int(TransactionTTL / time.Second),
 		HttpOnly: true,

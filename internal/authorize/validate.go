@@ -2,20 +2,27 @@ package authorize
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/latchkeyhq/latchkey/internal/oauth"
 )
 
-// validate checks everything after the client and redirect URI, in the
-// order of spec/authorize.md; its errors are answered by redirect.
-func validate(p *Params) *oauth.Error {
+// validateResponseType is the first check answered by redirect.
+func validateResponseType(rt string) *oauth.Error {
 	switch {
-	case p.ResponseType == "":
+	case rt == "":
 		return oauth.Errorf(oauth.InvalidRequest, "response_type is missing; it must be \"code\".")
-	case p.ResponseType != "code":
+	case rt != "code":
 		return oauth.Errorf(oauth.UnsupportedResponseType, "response_type must be \"code\".")
 	}
+	return nil
+}
+
+// validate checks everything after the client, the redirect URI and the
+// response type, in the order of spec/authorize.md; its errors are
+// answered by redirect.
+func validate(p *Params) *oauth.Error {
 	if e := validatePKCE(p.CodeChallenge, p.CodeChallengeMethod); e != nil {
 		return e
 	}
@@ -30,7 +37,7 @@ func validate(p *Params) *oauth.Error {
 	if e := validatePrompt(p.Prompt); e != nil {
 		return e
 	}
-	if p.MaxAge != "" && (!allDigits(p.MaxAge) || len(p.MaxAge) > 9) {
+	if _, err := strconv.ParseUint(p.MaxAge, 10, 31); p.MaxAge != "" && err != nil {
 		return oauth.Errorf(oauth.InvalidRequest, "max_age must be a non-negative number of seconds.")
 	}
 	for k := range p.ProviderQueryParams {
