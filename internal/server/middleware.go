@@ -57,6 +57,9 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		trace := newTraceID()
+		// WorkOS answers with X-Request-ID, which the official SDKs put on
+		// every exception they raise; it is the trace ID of our logs.
+		w.Header().Set("X-Request-ID", trace)
 		r = r.WithContext(context.WithValue(r.Context(), traceKey{}, trace))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

@@ -1,0 +1,5 @@
+//go:build race && unix
+
+package nodesdk_test
+
+func init() { buildFlags = append(buildFlags, "-race") }
