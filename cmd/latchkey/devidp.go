@@ -79,6 +79,7 @@ func printDevIDPBanner(w io.Writer, issuer string, users []devidp.User, interact
 	fmt.Fprintf(w, "\nLatchkey dev-idp (OpenID Connect) is running at %s\n\n", issuer)
 	fmt.Fprintf(w, "  Issuer:     %s\n", issuer)
 	fmt.Fprintf(w, "  Discovery:  %s/.well-known/openid-configuration\n", issuer)
+	fmt.Fprintf(w, "  SAML:       %s/saml/metadata (IdP metadata; service providers with a loopback ACS URL)\n", issuer)
 	fmt.Fprintf(w, "  Clients:    any client ID and secret; redirect URIs on loopback hosts only\n\n")
 	fmt.Fprintf(w, "  Users:\n")
 	for _, u := range users {

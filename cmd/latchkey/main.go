@@ -53,6 +53,7 @@ commands:
   migrate   apply pending schema migrations and exit
   dev-idp   run a development OpenID Connect identity provider on loopback
   keys      list or rotate the access-token signing keys
+  admin     set up organizations, connections, users and redirect URIs without an HTTP client
   version   print the version
 
 Run "latchkey <command> -h" for the flags of a command.
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = devIDP(ctx, args[1:], e)
 	case "keys":
 		err = keysCmd(ctx, args[1:], e)
+	case "admin":
+		err = adminCmd(ctx, args[1:], e)
 	case "version":
 		fmt.Fprintf(e.stdout, "latchkey %s\n", version)
 	case "help", "-h", "--help":

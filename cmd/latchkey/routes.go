@@ -10,7 +10,7 @@ import (
 	"github.com/latchkeyhq/latchkey/internal/apikey"
 	"github.com/latchkeyhq/latchkey/internal/authenticate"
 	"github.com/latchkeyhq/latchkey/internal/authorize"
-	"github.com/latchkeyhq/latchkey/internal/hostedui"
+	"github.com/latchkeyhq/latchkey/internal/config"
 	"github.com/latchkeyhq/latchkey/internal/secrets"
 	"github.com/latchkeyhq/latchkey/internal/server"
 	"github.com/latchkeyhq/latchkey/internal/store"
@@ -32,6 +32,10 @@ type routeDeps struct {
 	masterKey []byte
 	publicURL string
 	log       *slog.Logger
+	// file is the configuration (mode, smtp); nil means the defaults.
+	file *config.File
+	// catalogRefresh overrides the catalog's poll period when set (tests).
+	catalogRefresh time.Duration
 }
 
 // routes registers the product's endpoints on srv and starts the
@@ -49,26 +53,40 @@ func routes(ctx context.Context, srv *server.Server, d routeDeps) error {
 	if err != nil {
 		return err
 	}
+	extraBox, err := secrets.NewBox(d.masterKey, "code-extra") // upstream OAuth tokens inside stored codes
+	if err != nil {
+		return err
+	}
 	upstream := &http.Client{Timeout: 15 * time.Second}
-	catalog := authorize.NewCatalog(d.db, authorize.NewConnectorFactory(connBox, upstream), d.log)
+	catalog := authorize.NewCatalog(d.db, authorize.NewConnectorFactory(connBox, upstream, d.publicURL), d.log)
 	if err := catalog.Refresh(ctx); err != nil {
 		return err
 	}
-	go catalog.Run(ctx, catalogRefresh)
-	keys, err := token.NewKeys(ctx, d.db, keyBox, token.Options{Issuer: d.publicURL, Now: time.Now, Log: d.log})
+	go catalog.Run(ctx, d.catalogPoll())
+	go watchCatalog(ctx, d.db, catalog, d.log)
+	var alg string // token_algorithm; "" is RS256
+	if d.file != nil {
+		alg = d.file.TokenAlgorithm
+	}
+	keys, err := token.NewKeys(ctx, d.db, keyBox, token.Options{Issuer: d.publicURL, Algorithm: alg, Now: time.Now, Log: d.log})
 	if err != nil {
 		return err
 	}
 	go keys.Run(ctx, keysRefresh)
 
-	az := authorize.New(authorize.Options{Catalog: catalog, Store: d.db, Box: txBox, PublicURL: d.publicURL,
+	az := authorize.New(authorize.Options{Catalog: catalog, Store: d.db, Box: txBox, ExtraBox: extraBox, PublicURL: d.publicURL,
 		Log: d.log, Now: time.Now, TraceID: server.TraceID})
 	srv.Handle("GET "+authorize.AuthorizePath, http.HandlerFunc(az.Authorize))
 	srv.Handle("GET "+authorize.CallbackPath, http.HandlerFunc(az.Callback))
 	srv.Handle("POST "+authorize.CallbackPath, http.HandlerFunc(az.Callback))
+	samlRoutes(srv, az)
+	if err := apiRoutes(srv, d, catalog); err != nil {
+		return err
+	}
 
-	hosted := &hostedui.Placeholder{Box: txBox, Orgs: catalog, Now: time.Now, Log: d.log}
-	srv.Handle("GET "+authorize.HostedPath+"/{screen}", hosted)
+	if err := hostedRoutes(ctx, srv, d, az, catalog, txBox); err != nil {
+		return err
+	}
 
 	passwords, err := authenticate.NewPasswords(func(ctx context.Context, g authorize.Grant) (store.Session, error) {
 		return authorize.StartSession(ctx, d.db, g, time.Now())
@@ -76,9 +94,12 @@ func routes(ctx context.Context, srv *server.Server, d routeDeps) error {
 	if err != nil {
 		return err
 	}
+	if passwords.Pending, err = secrets.NewBox(d.masterKey, "pending-authentication"); err != nil {
+		return err
+	}
 	authn := authenticate.New(authenticate.Options{Store: d.db, Applications: catalog, Tokens: keys, Passwords: passwords,
-		Keys: &apikey.Verifier{Store: d.db, TTL: apiKeyCacheTTL, Now: time.Now},
-		Log:  d.log, Now: time.Now, TraceID: server.TraceID})
+		Keys: &apikey.Verifier{Store: d.db, TTL: apiKeyCacheTTL, Now: time.Now}, ExtraBox: extraBox,
+		Log: d.log, Now: time.Now, TraceID: server.TraceID})
 	srv.Handle("POST "+authenticate.Path, server.CORS(catalog, d.log, "POST", authn))
 	srv.Handle("OPTIONS "+authenticate.Path, server.CORS(catalog, d.log, "POST", authn))
 

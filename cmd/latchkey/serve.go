@@ -27,6 +27,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	var c commonFlags
 	c.register(fs, true)
 	noMigrate := fs.Bool("no-migrate", false, "do not apply pending migrations (run \"latchkey migrate\" first)")
+	pprofAddr := fs.String("pprof", "", "serve Go profiles (net/http/pprof) on this loopback address, e.g. 127.0.0.1:6060; off by default")
 	if err := parseFlags(fs, args, e.stderr); err != nil {
 		return helpIsSuccess(err)
 	}
@@ -50,6 +51,11 @@ func serve(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("listen on %s: %w", s.listen, err)
 	}
 	defer ln.Close()
+	if *pprofAddr != "" {
+		if err := startPprof(ctx, *pprofAddr, log); err != nil {
+			return err
+		}
+	}
 	if s.publicURL == "" {
 		s.publicURL = publicURLFor(ln.Addr())
 	}
@@ -88,7 +94,7 @@ func serve(ctx context.Context, args []string, e env) error {
 	}
 
 	srv := server.New(log, db)
-	if err := routes(ctx, srv, routeDeps{db: db, masterKey: key, publicURL: s.publicURL, log: log}); err != nil {
+	if err := routes(ctx, srv, routeDeps{db: db, masterKey: key, publicURL: s.publicURL, log: log, file: s.file}); err != nil {
 		return err
 	}
 	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("public_url", s.publicURL),

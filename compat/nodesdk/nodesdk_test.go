@@ -79,7 +79,7 @@ func TestNodeSDK(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "sdk.test.mjs")
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "sdk.test.mjs", "management.test.mjs")
 	cmd.Env = append(cleanEnv("WORKOS_", "NODE_OPTIONS"),
 		"LATCHKEY_URL="+lk.url, "CLIENT_ID="+clientID, "API_KEY="+apiKey, "ORG_ID="+orgID, "CONN_ID="+connID,
 		"NO_COLOR=1")

@@ -2,6 +2,8 @@ package authenticate
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/latchkeyhq/latchkey/internal/id"
 	"github.com/latchkeyhq/latchkey/internal/oauth"
 	"github.com/latchkeyhq/latchkey/internal/password"
+	"github.com/latchkeyhq/latchkey/internal/secrets"
 	"github.com/latchkeyhq/latchkey/internal/store"
 	"github.com/latchkeyhq/latchkey/internal/token"
 	"github.com/latchkeyhq/latchkey/internal/wire"
@@ -97,13 +100,17 @@ func (h *Handler) reused(ctx context.Context, old store.RefreshToken, now time.T
 func (h *Handler) accessToken(ctx context.Context, userID, sessionID, orgID string) (string, error) {
 	claims := token.Claims{Subject: userID, SessionID: sessionID, OrganizationID: orgID}
 	if orgID != "" {
+		// A token places the user in the organization and carries their
+		// role there: apps scope tenant data by it, so a membership that
+		// ended must end the session's access to it too.
 		m, err := h.Store.GetOrganizationMembershipFor(ctx, userID, orgID)
 		switch {
-		case err == nil:
-			claims.Role, claims.Roles = m.Role, []string{m.Role}
-		case !errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, store.ErrNotFound) || (err == nil && m.Status != store.MembershipActive):
+			return "", invalidGrant("The user is no longer an active member of the session's organization; sign in again.")
+		case err != nil:
 			return "", oauth.Unavailable(err)
 		}
+		claims.Role, claims.Roles = m.Role, []string{m.Role}
 	}
 	access, _, err := h.Tokens.Sign(claims)
 	if err != nil {
@@ -116,6 +123,11 @@ func (h *Handler) accessToken(ctx context.Context, userID, sessionID, orgID stri
 type Passwords struct {
 	// Issue creates the session for a signed-in user.
 	Issue func(ctx context.Context, g authorize.Grant) (store.Session, error)
+	// Pending seals the pending_authentication_token handed out when a
+	// sign-in needs another step (email verification). NewPasswords sets a
+	// box with a key of its own; a server replaces it with one under the
+	// shared master key so that any node can open the token.
+	Pending *secrets.Box
 	// dummy is a hash verified when the email is unknown, so that the
 	// answer takes as long as for a wrong password (no enumeration by
 	// timing).
@@ -128,7 +140,11 @@ func NewPasswords(issue func(ctx context.Context, g authorize.Grant) (store.Sess
 	if err != nil {
 		return nil, err
 	}
-	return &Passwords{Issue: issue, dummy: dummy}, nil
+	box, err := secrets.NewBox(secrets.NewMasterKey(), "pending-authentication")
+	if err != nil {
+		return nil, err
+	}
+	return &Passwords{Issue: issue, Pending: box, dummy: dummy}, nil
 }
 
 // passwordGrant signs in with email and password (first-party apps).
@@ -150,7 +166,8 @@ func (h *Handler) passwordGrant(ctx context.Context, req request) (*wire.Authent
 	if !user.EmailVerified {
 		return nil, &apiError{Status: 403, Code: "email_verification_required",
 			Message: "Email ownership must be verified before authentication.",
-			Extra:   map[string]any{"email": user.Email}}
+			Extra: map[string]any{"email": user.Email,
+				"pending_authentication_token": h.pendingToken(req.ClientID, user.ID, "email_verification")}}
 	}
 	sess, err := h.Passwords.Issue(ctx, authorize.Grant{ClientID: req.ClientID, UserID: user.ID, AuthMethod: "Password",
 		IPAddress: req.IPAddress, UserAgent: req.UserAgent})
@@ -158,4 +175,20 @@ func (h *Handler) passwordGrant(ctx context.Context, req request) (*wire.Authent
 		return nil, oauth.Unavailable(err)
 	}
 	return h.respond(ctx, sess, "", "Password")
+}
+
+// PendingTTL bounds how long a pending authentication may be completed.
+const PendingTTL = 10 * time.Minute
+
+// pendingToken seals who is half-way through signing in, for which client
+// and what step remains, so the next step (the email-verification grant)
+// can finish it on any node without stored state.
+func (h *Handler) pendingToken(clientID, userID, step string) string {
+	js, _ := json.Marshal(struct {
+		ClientID string `json:"c"`
+		UserID   string `json:"u"`
+		Step     string `json:"s"`
+		Exp      int64  `json:"e"`
+	}{clientID, userID, step, h.Now().Add(PendingTTL).Unix()})
+	return base64.RawURLEncoding.EncodeToString(h.Passwords.Pending.Seal(js, []byte(clientID)))
 }

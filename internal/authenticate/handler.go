@@ -17,6 +17,7 @@ import (
 	"github.com/latchkeyhq/latchkey/internal/authorize"
 	"github.com/latchkeyhq/latchkey/internal/id"
 	"github.com/latchkeyhq/latchkey/internal/oauth"
+	"github.com/latchkeyhq/latchkey/internal/secrets"
 	"github.com/latchkeyhq/latchkey/internal/store"
 	"github.com/latchkeyhq/latchkey/internal/token"
 	"github.com/latchkeyhq/latchkey/internal/wire"
@@ -51,6 +52,10 @@ type Options struct {
 	Log       *slog.Logger
 	Now       func() time.Time
 	TraceID   func(context.Context) string
+
+	// ExtraBox opens what authorize sealed into a code (the upstream's
+	// OAuth tokens); the same key as authorize.Options.ExtraBox.
+	ExtraBox *secrets.Box
 }
 
 // Handler serves the authenticate endpoint.
@@ -173,7 +178,20 @@ func (h *Handler) codeGrant(ctx context.Context, req request, confidential bool)
 			return nil, oauth.Unavailable(err)
 		}
 	}
-	return h.respond(ctx, sess, code.OrganizationID, code.AuthMethod)
+	extra, err := authorize.OpenCodeExtra(h.ExtraBox, code)
+	if err != nil {
+		return nil, oauth.Internal(err)
+	}
+	resp, err := h.respond(ctx, sess, code.OrganizationID, code.AuthMethod)
+	if err == nil && extra.OAuthTokens != nil {
+		t := extra.OAuthTokens
+		if t.Scopes == nil {
+			t.Scopes = []string{} // the document types scopes as an array, never null
+		}
+		resp.OAuthTokens = &wire.OAuthTokens{Provider: t.Provider, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
+			ExpiresAt: t.ExpiresAt, Scopes: t.Scopes}
+	}
+	return resp, err
 }
 
 // verifierMatches checks an RFC 7636 S256 verifier in constant time.

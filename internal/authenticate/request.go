@@ -76,9 +76,9 @@ func parseRequest(r *http.Request) (request, *oauth.Error) {
 func tooLarge(err error) *oauth.Error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		e := oauth.Errorf(oauth.InvalidRequest, "The request body is too large.")
-		e.Status = http.StatusRequestEntityTooLarge
-		return e
+		// 400 rather than 413: the OpenAPI document lists no 413 for this
+		// path, and the SDKs handle its 400 catalogue.
+		return oauth.Errorf(oauth.InvalidRequest, "The request body is too large (at most 64 KiB).")
 	}
 	return oauth.Errorf(oauth.InvalidRequest, "The request body could not be read.")
 }

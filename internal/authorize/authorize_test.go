@@ -83,7 +83,7 @@ func TestAuthorizeParameters(t *testing.T) {
 		{name: "provider authkit", q: p("provider", "authkit"), hosted: "sign-in"},
 		{name: "provider GoogleOAuth not configured", q: p("provider", "GoogleOAuth"), redirect: "connection_invalid", descHas: "GoogleOAuth"},
 		{name: "provider GitLabOAuth only inactive", q: p("provider", "GitLabOAuth"), redirect: "connection_invalid"},
-		{name: "provider GitHubOAuth without connector", q: p("provider", "GitHubOAuth"), redirect: "connection_invalid"},
+		{name: "provider BitbucketOAuth without connector", q: p("provider", "BitbucketOAuth"), redirect: "connection_invalid"},
 		{name: "provider not in the enum", q: p("provider", "Okta"), redirect: "invalid_request", descHas: "provider"},
 		{name: "provider connection type", q: p("provider", "GenericOIDC"), redirect: "invalid_request", descHas: "provider"},
 		{name: "provider wrong case", q: p("provider", "googleoauth"), redirect: "invalid_request", descHas: "provider"},

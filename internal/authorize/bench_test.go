@@ -73,7 +73,7 @@ func newHotPath(tb testing.TB) *hotPath {
 	connBox, _ := secrets.NewBox(master, "connection-secrets")
 	txBox, _ := secrets.NewBox(master, "authorize-transaction")
 	log := slog.New(slog.DiscardHandler)
-	catalog := authorize.NewCatalog(st, authorize.NewConnectorFactory(connBox, http.DefaultClient), log)
+	catalog := authorize.NewCatalog(st, authorize.NewConnectorFactory(connBox, http.DefaultClient, "http://127.0.0.1:8080"), log)
 	h := authorize.New(authorize.Options{Catalog: catalog, Store: st, Box: txBox, PublicURL: "http://127.0.0.1:8080",
 		Log: log, Now: time.Now, TraceID: func(context.Context) string { return "BENCH" }})
 

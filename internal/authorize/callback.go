@@ -33,6 +33,24 @@ func (h *Handler) Callback(w http.ResponseWriter, r *http.Request) {
 		h.page(w, r, oauth.Errorf(oauth.InvalidRequest, "The callback request is malformed."), trace)
 		return
 	}
+	if _, err := r.Cookie(cookiePrefix + r.Form.Get("state")); r.Method == http.MethodPost && err != nil {
+		// A form_post answer (Apple) is a cross-site POST, on which the
+		// browser withholds the SameSite=Lax transaction cookie: send it
+		// back here as a top-level GET, which carries the cookie. The code
+		// may sit in that URL: it is bound to our PKCE verifier, which only
+		// the sealed transaction holds. The form's id_token is left out:
+		// no connector reads it, and logs and history need not hold it.
+		q := url.Values{}
+		for k, v := range r.PostForm {
+			if k != "id_token" {
+				q[k] = v
+			}
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		http.Redirect(w, r, h.callbackURL+"?"+q.Encode(), http.StatusSeeOther)
+		return
+	}
 	tx, err := OpenTransaction(h.Box, r, r.Form.Get("state"), h.Now())
 	if err != nil {
 		// Without the transaction there is no trustworthy place to redirect.

@@ -34,6 +34,10 @@ type Options struct {
 	Store   store.Store
 	// Box seals transactions; all nodes must share its key.
 	Box *secrets.Box
+	// ExtraBox seals what a code's exchange returns besides the user (the
+	// upstream's OAuth tokens) into the stored code; all nodes must share
+	// its key. Needed only by connections that return OAuth tokens.
+	ExtraBox *secrets.Box
 	// PublicURL is where browsers reach Latchkey (no trailing slash).
 	PublicURL string
 	Log       *slog.Logger

@@ -121,7 +121,7 @@ type harness struct {
 	connTwoOld        store.Connection // GenericOIDC of orgTwo, client_id older
 	connTwoNew        store.Connection // GenericOIDC of orgTwo, client_id newer
 	connTwoNewest     store.Connection // GenericOIDC of orgTwo, inactive
-	connOAuth         store.Connection // GitHubOAuth of the environment: no connector yet
+	connOAuth         store.Connection // BitbucketOAuth of the environment: a type without a connector
 	connOAuthInactive store.Connection // GitLabOAuth of the environment, inactive
 	connDown          store.Connection // GenericOIDC of orgDown at an issuer nobody listens on
 	orgDown           store.Organization
@@ -167,7 +167,7 @@ func newHarness(t *testing.T) *harness {
 	h.public = "http://" + srv.Listener.Addr().String()
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	upstream := &http.Client{Timeout: 15 * time.Second}
-	catalog := authorize.NewCatalog(st, authorize.NewConnectorFactory(connBox, upstream), log)
+	catalog := authorize.NewCatalog(st, authorize.NewConnectorFactory(connBox, upstream, h.public), log)
 	if err := catalog.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func (h *harness) createFixtures(t *testing.T, connBox *secrets.Box) {
 	h.connTwoNew = conn(h.orgTwo.ID, "GenericOIDC", store.ConnectionActive, oidc("newer"), secret)
 	h.connTwoNewest = conn(h.orgTwo.ID, "GenericOIDC", store.ConnectionInactive, oidc("newest"), secret)
 	oauth := connector.Settings{OAuth: &config.OAuth{ClientID: "gh-client", Scopes: []string{"read:user"}}}
-	h.connOAuth = conn("", "GitHubOAuth", store.ConnectionActive, oauth, secret)
+	h.connOAuth = conn("", "BitbucketOAuth", store.ConnectionActive, oauth, secret)
 	h.connOAuthInactive = conn("", "GitLabOAuth", store.ConnectionInactive, oauth, secret)
 	down := connector.Settings{OIDC: &config.OIDC{Issuer: closedURL(t), ClientID: "latchkey"}}
 	h.connDown = conn(h.orgDown.ID, "GenericOIDC", store.ConnectionActive, down, secret)

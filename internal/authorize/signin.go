@@ -2,6 +2,7 @@ package authorize
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/latchkeyhq/latchkey/internal/connector"
 	"github.com/latchkeyhq/latchkey/internal/id"
 	"github.com/latchkeyhq/latchkey/internal/oauth"
+	"github.com/latchkeyhq/latchkey/internal/secrets"
 	"github.com/latchkeyhq/latchkey/internal/store"
 )
 
@@ -35,7 +37,7 @@ func (h *Handler) signIn(ctx context.Context, tx *Transaction, conn *Connection,
 	}
 	code, err := h.IssueCode(ctx, Grant{
 		ClientID: tx.ClientID, RedirectURI: tx.RedirectURI, CodeChallenge: tx.CodeChallenge,
-		UserID: user.ID, OrganizationID: conn.OrganizationID, AuthMethod: method,
+		UserID: user.ID, OrganizationID: conn.OrganizationID, AuthMethod: method, OAuthTokens: ident.OAuthTokens,
 	})
 	if err != nil {
 		return "", oauth.Unavailable(err)
@@ -53,6 +55,37 @@ type Grant struct {
 	AuthMethod     string
 	IPAddress      string
 	UserAgent      string
+	// OAuthTokens are the upstream's tokens, handed to the application in
+	// the code exchange; nil unless the connection returns them.
+	OAuthTokens *connector.OAuthTokens
+}
+
+// CodeExtra is what a code's exchange returns besides the user. IssueCode
+// seals it into store.AuthCode.Extra with Options.ExtraBox, the code's
+// hash as associated data, so the upstream's tokens are never stored in
+// the clear and cannot be moved to another code.
+type CodeExtra struct {
+	OAuthTokens *connector.OAuthTokens `json:"oauth_tokens,omitempty"`
+}
+
+// OpenCodeExtra opens what IssueCode sealed into c; a code without extra
+// yields the zero CodeExtra.
+func OpenCodeExtra(box *secrets.Box, c store.AuthCode) (CodeExtra, error) {
+	var x CodeExtra
+	if len(c.Extra) == 0 {
+		return x, nil
+	}
+	if box == nil {
+		return x, errors.New("authorize: code carries sealed extra but no box opens it")
+	}
+	js, err := box.Open(c.Extra, []byte(c.Hash))
+	if err != nil {
+		return x, fmt.Errorf("authorize: code extra: %w", err)
+	}
+	if err := json.Unmarshal(js, &x); err != nil {
+		return x, fmt.Errorf("authorize: code extra: %w", err)
+	}
+	return x, nil
 }
 
 // StartSession creates the session of a sign-in.
@@ -76,9 +109,20 @@ func (h *Handler) IssueCode(ctx context.Context, g Grant) (string, error) {
 		return "", err
 	}
 	code := randomString(32)
+	var extra []byte
+	if g.OAuthTokens != nil {
+		if h.ExtraBox == nil {
+			return "", errors.New("authorize: the connection returns OAuth tokens, but no ExtraBox is configured to seal them")
+		}
+		js, err := json.Marshal(CodeExtra{OAuthTokens: g.OAuthTokens})
+		if err != nil {
+			return "", fmt.Errorf("authorize: code extra: %w", err)
+		}
+		extra = h.ExtraBox.Seal(js, []byte(HashCode(code)))
+	}
 	err = h.Store.CreateAuthCode(ctx, store.AuthCode{Hash: HashCode(code), ApplicationID: g.ClientID, RedirectURI: g.RedirectURI,
 		CodeChallenge: g.CodeChallenge, UserID: g.UserID, OrganizationID: g.OrganizationID, SessionID: sess.ID,
-		AuthMethod: g.AuthMethod, CreatedAt: now, ExpiresAt: now.Add(CodeTTL)})
+		AuthMethod: g.AuthMethod, Extra: extra, CreatedAt: now, ExpiresAt: now.Add(CodeTTL)})
 	if err != nil {
 		return "", fmt.Errorf("authorize: create code: %w", err)
 	}

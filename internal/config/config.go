@@ -29,6 +29,12 @@ type File struct {
 	// SecretKey encrypts secrets at rest: base64 of 32 bytes (ParseSecretKey).
 	SecretKey string `yaml:"secret_key"`
 	LogFormat string `yaml:"log_format"` // text or json
+	// TokenAlgorithm signs access tokens: RS256 (the default, as WorkOS
+	// signs) or ES256, which costs a small fraction of RS256's CPU.
+	TokenAlgorithm string `yaml:"token_algorithm"`
+	// Mode is development (the default) or production; see mail.go.
+	Mode string `yaml:"mode"`
+	SMTP *SMTP  `yaml:"smtp"` // the relay hosted sign-up and password reset send email through
 
 	Applications  []Application  `yaml:"applications"`
 	Organizations []Organization `yaml:"organizations"`

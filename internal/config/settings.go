@@ -125,6 +125,7 @@ func (d *decoder) settings(f *File) {
 		{"database", f.Database, checkDatabase},
 		{"secret_key", f.SecretKey, func(s string) error { _, err := ParseSecretKey(s); return err }},
 		{"log_format", f.LogFormat, checkLogFormat},
+		{"token_algorithm", f.TokenAlgorithm, checkTokenAlgorithm},
 	} {
 		if s.value != "" {
 			d.check(s.key, s.check(s.value))
@@ -233,6 +234,13 @@ func checkDatabase(s string) error {
 func checkLogFormat(s string) error {
 	if s != "text" && s != "json" {
 		return errors.New("must be text or json")
+	}
+	return nil
+}
+
+func checkTokenAlgorithm(s string) error {
+	if s != "RS256" && s != "ES256" {
+		return errors.New("must be RS256 or ES256")
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ const minAPIKeyLength = 12
 // carries the line where its key was written.
 func (d *decoder) validate(f *File) {
 	d.settings(f)
+	d.mail(f)
 	orgIDs := d.organizations(f.Organizations)
 	d.applications(f.Applications)
 	d.connections(f.Connections, orgIDs)

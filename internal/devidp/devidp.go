@@ -8,8 +8,8 @@
 // userinfo, JWKS — over an in-memory Storage; this package adds only what
 // the spec asks of a development IdP: users from a file, clients made up
 // on the fly for any ID and secret but only for loopback redirect URIs,
-// and a sign-in page that login_hint can skip. The SAML IdP is to sit
-// beside it under /saml/.
+// and a sign-in page that login_hint can skip. The SAML IdP sits beside
+// it under /saml/ (saml.go), with the same users.
 package devidp
 
 import (
@@ -101,6 +101,11 @@ func New(opts Options) (http.Handler, error) {
 	mux.Handle(provider.AuthorizationEndpoint().Relative(), requireLoopbackRedirect(pages, provider))
 	mux.Handle("GET /login", withIssuer.HandlerFunc(l.show))
 	mux.Handle("POST /login", http.NewCrossOriginProtection().Handler(withIssuer.HandlerFunc(l.submit)))
+	sp, err := newSAMLIdP(issuer, store, key.key, pages, opts.Interactive, log)
+	if err != nil {
+		return nil, err
+	}
+	sp.register(mux)
 	mux.Handle("/", provider)
 	return mux, nil
 }

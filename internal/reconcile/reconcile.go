@@ -114,6 +114,9 @@ func (r *Reconciler) application(ctx context.Context, a config.Application, now 
 			return "", "", err
 		}
 	}
+	if err := ensureBranding(ctx, r.Store, app.ID, a.Branding); err != nil {
+		return "", "", fmt.Errorf("reconcile: application %q: %w", a.Name, err)
+	}
 	keys, err := r.Store.ListAPIKeys(ctx, app.ID)
 	if err != nil {
 		return "", "", fmt.Errorf("reconcile: application %q: list API keys: %w", a.Name, err)

@@ -138,6 +138,87 @@ type Store interface {
 	// RetireSigningKey stops a key from signing; it stays published until
 	// its ExpiresAt.
 	RetireSigningKey(ctx context.Context, id string, retiredAt, expiresAt time.Time) error
+
+	// Management API.
+	//
+	// GetOrganizationDomain returns the domain with that ID.
+	GetOrganizationDomain(ctx context.Context, id string) (OrganizationDomain, error)
+	// GetOrganizationByExternalID finds an organization by its ExternalID.
+	GetOrganizationByExternalID(ctx context.Context, externalID string) (Organization, error)
+	// GetUserByExternalID finds a user by their ExternalID.
+	GetUserByExternalID(ctx context.Context, externalID string) (User, error)
+	// FindOrganizations is ListOrganizations narrowed by f.
+	FindOrganizations(ctx context.Context, f OrganizationFilter, opts ListOptions) ([]Organization, ListMetadata, error)
+	// CreateOrganizationWithDomains stores o and its domains in one
+	// transaction: a taken ExternalID or domain stores nothing
+	// (ErrConflict).
+	CreateOrganizationWithDomains(ctx context.Context, o Organization, domains []OrganizationDomain) error
+	// UpdateOrganizationWithDomains writes o (as UpdateOrganization) and
+	// makes domains its complete set, in one transaction: a listed domain
+	// it already has (compared case-insensitively) keeps its ID and
+	// CreatedAt and takes the listed state, the others are added, and the
+	// unlisted ones are removed.
+	UpdateOrganizationWithDomains(ctx context.Context, o Organization, domains []OrganizationDomain) error
+	// ListOrganizationMembershipsByStatus is ListOrganizationMemberships
+	// narrowed to the given statuses; no statuses means any status.
+	ListOrganizationMembershipsByStatus(ctx context.Context, f MembershipFilter, statuses []MembershipStatus, opts ListOptions) ([]OrganizationMembership, ListMetadata, error)
+
+	// SAML: assertion replay cache.
+	//
+	// RecordAssertion records a SAML assertion ID (the caller scopes it,
+	// say by connection) as used until expiresAt, when the assertion could
+	// no longer be accepted anyway. Exactly one of any number of concurrent
+	// callers with one ID succeeds; the others, and every later call until
+	// the record is deleted, get ErrAlreadyUsed.
+	RecordAssertion(ctx context.Context, id string, expiresAt time.Time) error
+	// DeleteExpiredAssertions removes records that expired before the given
+	// time and returns how many it removed.
+	DeleteExpiredAssertions(ctx context.Context, before time.Time) (int64, error)
+
+	// Hosted login: email verification, password resets, rate limits.
+	//
+	// CreateEmailVerification stores a one-time email code; a missing user
+	// is ErrNotFound.
+	CreateEmailVerification(ctx context.Context, v EmailVerification) error
+	GetEmailVerification(ctx context.Context, id string) (EmailVerification, error)
+	// AttemptEmailVerification counts one attempt at the code of
+	// verification id and, when codeHash is its hash, marks it consumed, in
+	// one atomic step, and returns the record as updated: a non-zero
+	// ConsumedAt means the code was right. When the verification was
+	// consumed already or has had maxAttempts attempts, it changes nothing
+	// and returns the record with ErrAlreadyUsed. Expiry is the caller's
+	// check.
+	AttemptEmailVerification(ctx context.Context, id, codeHash string, maxAttempts int, at time.Time) (EmailVerification, error)
+	// CreatePasswordReset stores a reset token by hash; a missing user is
+	// ErrNotFound.
+	CreatePasswordReset(ctx context.Context, r PasswordReset) error
+	// GetPasswordReset finds a reset token by hash, used or not.
+	GetPasswordReset(ctx context.Context, hash string) (PasswordReset, error)
+	// ConsumePasswordReset marks the token used and returns it; as with
+	// ConsumeAuthCode, exactly one caller succeeds and later calls get the
+	// record with ErrAlreadyUsed. Expiry is the caller's check.
+	ConsumePasswordReset(ctx context.Context, hash string, at time.Time) (PasswordReset, error)
+	// DeleteExpiredLoginTokens removes email verifications and password
+	// resets that expired before the given time and returns how many.
+	DeleteExpiredLoginTokens(ctx context.Context, before time.Time) (int64, error)
+	// HitRateLimit adds one to the counter of key in the fixed window that
+	// starts at windowStart, atomically across nodes, and returns the
+	// counter as updated. A counter of an earlier window starts over at 1.
+	HitRateLimit(ctx context.Context, key string, windowStart, at time.Time) (RateLimit, error)
+	// GetRateLimit returns the counter of key, or ErrNotFound.
+	GetRateLimit(ctx context.Context, key string) (RateLimit, error)
+	// DeleteRateLimit removes the counter of key; a missing one is not an
+	// error.
+	DeleteRateLimit(ctx context.Context, key string) error
+	// DeleteIdleRateLimits removes counters last hit before the given time
+	// and returns how many.
+	DeleteIdleRateLimits(ctx context.Context, before time.Time) (int64, error)
+	// GetApplicationBranding returns how the hosted pages look for an
+	// application: the zero Branding when none was set.
+	GetApplicationBranding(ctx context.Context, applicationID string) (Branding, error)
+	// SetApplicationBranding replaces an application's branding; a missing
+	// application is ErrNotFound.
+	SetApplicationBranding(ctx context.Context, applicationID string, b Branding) error
 }
 
 // Order of a list, by creation (which is ID order).
@@ -390,4 +471,40 @@ type SigningKey struct {
 	CreatedAt  time.Time
 	RetiredAt  time.Time // zero while the key signs
 	ExpiresAt  time.Time // zero while published indefinitely
+}
+
+// EmailVerification is a one-time code that proves a user controls their
+// email address (email_verification_…). Only a keyed hash of the code is
+// stored.
+type EmailVerification struct {
+	ID         string
+	UserID     string
+	CodeHash   string
+	Attempts   int // attempts at the code so far, right or wrong
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	ConsumedAt time.Time // zero until the right code was entered
+}
+
+// PasswordReset is a single-use password reset token, stored by hash.
+type PasswordReset struct {
+	Hash      string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until used
+}
+
+// RateLimit is a fixed-window counter of the hosted login's rate limits.
+type RateLimit struct {
+	Key         string
+	WindowStart time.Time
+	Count       int64
+	LastAt      time.Time // when it was last hit
+}
+
+// Branding is how the hosted pages look for an application.
+type Branding struct {
+	LogoURL     string
+	AccentColor string // #rgb or #rrggbb; empty for the default
 }

@@ -180,8 +180,7 @@ func (s *Store) change(ctx context.Context, op string, b bump, query string, arg
 			if err := run(ctx, tx); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `UPDATE generation SET value = value + 1 WHERE id = 1`)
-			return err
+			return s.bumpGeneration(ctx, tx)
 		})
 	} else {
 		err = run(ctx, s.write)

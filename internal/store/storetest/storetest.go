@@ -33,6 +33,9 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SigningKeys", signingKeyTests()},
 		{"Generation", generationTests()},
 		{"Concurrency", concurrencyTests()},
+		{"Manage", manageTests()},
+		{"SAMLAssertions", samlTests()},
+		{"HostedLogin", hostedTests()},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
