@@ -73,6 +73,7 @@ func routes(ctx context.Context, srv *server.Server, d routeDeps) error {
 		return err
 	}
 	go keys.Run(ctx, keysRefresh)
+	go runJanitor(ctx, d.db, d.log)
 
 	az := authorize.New(authorize.Options{Catalog: catalog, Store: d.db, Box: txBox, ExtraBox: extraBox, PublicURL: d.publicURL,
 		Log: d.log, Now: time.Now, TraceID: server.TraceID})
