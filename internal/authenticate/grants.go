@@ -169,6 +169,11 @@ func (h *Handler) passwordGrant(ctx context.Context, req request) (*wire.Authent
 			Extra: map[string]any{"email": user.Email,
 				"pending_authentication_token": h.pendingToken(req.ClientID, user.ID, "email_verification")}}
 	}
+	now := h.Now().UTC()
+	user.LastSignInAt, user.UpdatedAt = now, now
+	if err := h.Store.UpdateUser(ctx, user); err != nil {
+		return nil, oauth.Unavailable(err)
+	}
 	sess, err := h.Passwords.Issue(ctx, authorize.Grant{ClientID: req.ClientID, UserID: user.ID, AuthMethod: "Password",
 		IPAddress: req.IPAddress, UserAgent: req.UserAgent})
 	if err != nil {

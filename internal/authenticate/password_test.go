@@ -27,6 +27,9 @@ func TestPasswordGrant(t *testing.T) {
 				if s.AuthMethod != "Password" || s.IPAddress != "198.51.100.7" || s.UserAgent != "curl/8" {
 					t.Errorf("session %+v: want method Password with the client's IP and user agent", s)
 				}
+				if u, err := e.st.GetUser(t.Context(), e.user.ID); err != nil || u.LastSignInAt.IsZero() {
+					t.Errorf("last_sign_in_at not recorded: %+v %v", u, err)
+				}
 				// The session refreshes like any other.
 				e.refresh(t, tk.RefreshToken, nil).wantTokens(t)
 			})
