@@ -68,9 +68,18 @@ type Connection struct {
 // and generation.
 type ConnectorFactory func(ctx context.Context, c store.Connection) (connector.CallbackConnector, error)
 
+// maxEntries bounds each of the catalog's maps, which are cleared when
+// full: unknown IDs must not make a node hold without limit, and neither
+// must known ones. An organization with its connection and built
+// connector takes about 2 KB, so at 100,000 entries a load over many
+// organizations took a node to 300 MB; at 20,000 it stays near 120 MB
+// (BENCHMARKS.md). A node serving more active organizations than that
+// misses the cache more often, each miss two indexed queries.
+const maxEntries = 20_000
+
 // NewCatalog returns an empty catalog over st.
 func NewCatalog(st store.Store, build ConnectorFactory, log *slog.Logger) *Catalog {
-	c := &Catalog{store: st, build: build, log: log, maxSize: 100_000}
+	c := &Catalog{store: st, build: build, log: log, maxSize: maxEntries}
 	c.reset(0)
 	return c
 }
