@@ -34,6 +34,13 @@ var ErrMismatch = errors.New("password: mismatch")
 
 var b64 = base64.RawStdEncoding
 
+// Limits on the parameters a stored hash may carry.
+const (
+	maxMemory  = 64 * 1024 // KiB
+	maxTime    = 8
+	maxThreads = 8
+)
+
 // Hash returns the PHC string of secret under p.
 func Hash(secret string, p Params) (string, error) {
 	salt := make([]byte, p.SaltLen)
@@ -72,9 +79,11 @@ func decode(phc string) (Params, []byte, []byte, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
 		return p, nil, nil, fmt.Errorf("password: bad parameters: %w", err)
 	}
-	// Bound the cost a stored hash may ask for, so a corrupted row cannot
-	// make one verification allocate gigabytes.
-	if p.Memory == 0 || p.Memory > 1<<20 || p.Time == 0 || p.Time > 64 || p.Threads == 0 {
+	// Bound the cost a stored hash may ask for, so a corrupted or planted
+	// row cannot make one verification take seconds or allocate gigabytes
+	// (the fuzzer found such inputs): at most 4× OWASP's memory and
+	// passes, which still leaves room to raise DefaultParams.
+	if p.Memory == 0 || p.Memory > maxMemory || p.Time == 0 || p.Time > maxTime || p.Threads == 0 || p.Threads > maxThreads {
 		return p, nil, nil, errors.New("password: parameters out of range")
 	}
 	salt, err := b64.DecodeString(parts[4])

@@ -31,14 +31,16 @@ func TestHashVerify(t *testing.T) {
 
 func TestVerifyRejectsMalformed(t *testing.T) {
 	for name, phc := range map[string]string{
-		"empty":         "",
-		"bcrypt":        "$2a$10$abcdefghijklmnopqrstuv",
-		"argon2i":       "$argon2i$v=19$m=64,t=1,p=1$c2FsdA$a2V5a2V5a2V5a2V5a2V5",
-		"huge memory":   "$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
-		"zero time":     "$argon2id$v=19$m=64,t=0,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
-		"bad base64":    "$argon2id$v=19$m=64,t=1,p=1$!!!$a2V5a2V5a2V5a2V5a2V5a2V5",
-		"short key":     "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5",
-		"wrong version": "$argon2id$v=16$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"empty":           "",
+		"bcrypt":          "$2a$10$abcdefghijklmnopqrstuv",
+		"argon2i":         "$argon2i$v=19$m=64,t=1,p=1$c2FsdA$a2V5a2V5a2V5a2V5a2V5",
+		"huge memory":     "$argon2id$v=19$m=99999999,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"memory past cap": "$argon2id$v=19$m=65537,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"time past cap":   "$argon2id$v=19$m=64,t=9,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"zero time":       "$argon2id$v=19$m=64,t=0,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"bad base64":      "$argon2id$v=19$m=64,t=1,p=1$!!!$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"short key":       "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5",
+		"wrong version":   "$argon2id$v=16$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := Verify("x", phc)
@@ -52,6 +54,18 @@ func TestVerifyRejectsMalformed(t *testing.T) {
 func FuzzVerify(f *testing.F) {
 	f.Add("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5")
 	f.Fuzz(func(t *testing.T, phc string) {
-		_ = Verify("x", phc) // must not panic or hang
+		// The parser must not panic and must hold the cost limits; the
+		// hashing itself runs only for cheap inputs, so that fuzzing stays
+		// fast (an accepted 64 MiB, 8-pass input takes most of a second).
+		p, _, key, err := decode(phc)
+		if err != nil {
+			return
+		}
+		if p.Memory > maxMemory || p.Time > maxTime || p.Threads > maxThreads || len(key) < 16 {
+			t.Fatalf("decode accepted %q with parameters %+v", phc, p)
+		}
+		if uint64(p.Memory)*uint64(p.Time) <= 1024 {
+			_ = Verify("x", phc)
+		}
 	})
 }
