@@ -53,7 +53,7 @@ func (h *Handler) refreshGrant(ctx context.Context, req request) (*wire.Authenti
 		m, err := h.Store.GetOrganizationMembershipFor(ctx, sess.UserID, req.OrganizationID)
 		switch {
 		case errors.Is(err, store.ErrNotFound) || (err == nil && m.Status != store.MembershipActive):
-			return nil, oauth.Errorf("organization_membership_not_found", "The user is not an active member of organization %s.", truncate(req.OrganizationID, 80))
+			return nil, oauth.Errorf("organization_membership_not_found", "The user is not an active member of organization %s.", oauth.Truncate(req.OrganizationID, 80))
 		case err != nil:
 			return nil, oauth.Unavailable(err)
 		}

@@ -124,7 +124,7 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (*wire.Auth
 	// RFC 6749 names this unsupported_grant_type, but the OpenAPI
 	// document's catalogue for this path lists invalid_request, which the
 	// official SDKs expect.
-	return nil, oauth.Errorf(oauth.InvalidRequest, "grant_type %q is not supported; use authorization_code, refresh_token or password.", truncate(req.GrantType, 80))
+	return nil, oauth.Errorf(oauth.InvalidRequest, "grant_type %q is not supported; use authorization_code, refresh_token or password.", oauth.Truncate(req.GrantType, 80))
 }
 
 // codeGrant redeems an authorization code (RFC 6749 §4.1.3, RFC 7636 §4.6).
@@ -226,10 +226,3 @@ func (h *Handler) respond(ctx context.Context, sess store.Session, orgID, method
 }
 
 func invalidGrant(desc string) *oauth.Error { return oauth.Errorf(oauth.InvalidGrant, "%s", desc) }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}

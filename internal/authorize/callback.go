@@ -80,7 +80,7 @@ func (h *Handler) Callback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var up *connector.UpstreamError
 		if errors.As(err, &up) {
-			fail(oauth.Errorf(oauth.AccessDenied, "The identity provider refused the sign-in: %s.", truncate(up.Description+" ("+up.Code+")", 200)).WithCause(err))
+			fail(oauth.Errorf(oauth.AccessDenied, "The identity provider refused the sign-in: %s.", oauth.Truncate(up.Description+" ("+up.Code+")", 200)).WithCause(err))
 			return
 		}
 		fail(oauth.Errorf(oauth.AccessDenied, "The identity provider's answer could not be verified.").WithCause(err))

@@ -79,7 +79,7 @@ func (h *Handler) Authorize(w http.ResponseWriter, r *http.Request) {
 	app, err := h.Catalog.Application(ctx, p.ClientID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		h.page(w, r, oauth.Errorf(oauth.InvalidClient, "client_id %q is not a known client.", truncate(p.ClientID, 80)), trace)
+		h.page(w, r, oauth.Errorf(oauth.InvalidClient, "client_id %q is not a known client.", oauth.Truncate(p.ClientID, 80)), trace)
 		return
 	case err != nil:
 		h.page(w, r, oauth.Unavailable(err), trace)
@@ -98,7 +98,7 @@ func (h *Handler) Authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !matchRedirectURI(app.redirects, p.RedirectURI) {
-		h.page(w, r, oauth.Errorf(oauth.InvalidRedirectURI, "redirect_uri %q is not registered for this client.", truncate(p.RedirectURI, 200)), trace)
+		h.page(w, r, oauth.Errorf(oauth.InvalidRedirectURI, "redirect_uri %q is not registered for this client.", oauth.Truncate(p.RedirectURI, 200)), trace)
 		return
 	}
 
@@ -163,7 +163,7 @@ func (h *Handler) routeHosted(ctx context.Context, tx *Transaction) *oauth.Error
 	_, err := h.Catalog.Organization(ctx, tx.OrganizationID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return oauth.Errorf(oauth.OrganizationInvalid, "organization_id %q is not a known organization.", truncate(tx.OrganizationID, 80))
+		return oauth.Errorf(oauth.OrganizationInvalid, "organization_id %q is not a known organization.", oauth.Truncate(tx.OrganizationID, 80))
 	case err != nil:
 		return oauth.Unavailable(err)
 	}
@@ -179,14 +179,14 @@ func (h *Handler) route(ctx context.Context, p *Params) (*Connection, *oauth.Err
 	case p.ConnectionID != "":
 		conn, err = h.Catalog.Connection(ctx, p.ConnectionID)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, oauth.Errorf(oauth.ConnectionInvalid, "connection_id %q is not a known connection.", truncate(p.ConnectionID, 80))
+			return nil, oauth.Errorf(oauth.ConnectionInvalid, "connection_id %q is not a known connection.", oauth.Truncate(p.ConnectionID, 80))
 		}
 	case p.OrganizationID != "":
 		var org *Organization
 		org, err = h.Catalog.Organization(ctx, p.OrganizationID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return nil, oauth.Errorf(oauth.OrganizationInvalid, "organization_id %q is not a known organization.", truncate(p.OrganizationID, 80))
+			return nil, oauth.Errorf(oauth.OrganizationInvalid, "organization_id %q is not a known organization.", oauth.Truncate(p.OrganizationID, 80))
 		case err == nil && org.SSOConnectionID == "":
 			return nil, oauth.Errorf(oauth.OrganizationInvalid, "Organization %s has no active SSO connection.", org.ID)
 		case err == nil:

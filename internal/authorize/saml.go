@@ -75,7 +75,7 @@ func newSAMLConnector(ctx context.Context, publicURL, connID string, s *config.S
 func (h *Handler) samlConnector(ctx context.Context, connID string) (*Connection, connector.SAMLConnector, *oauth.Error) {
 	conn, err := h.Catalog.Connection(ctx, connID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, oauth.Errorf(oauth.ConnectionInvalid, "Connection %q does not exist.", truncate(connID, 80))
+		return nil, nil, oauth.Errorf(oauth.ConnectionInvalid, "Connection %q does not exist.", oauth.Truncate(connID, 80))
 	}
 	if err != nil {
 		return nil, nil, oauth.Unavailable(err)
@@ -168,7 +168,7 @@ func (h *Handler) verifyResponse(ctx context.Context, conn *Connection, sc conne
 	var up *connector.UpstreamError
 	switch {
 	case errors.As(err, &up):
-		out.Refusal, out.cause = fmt.Sprintf("The identity provider refused the sign-in: %s.", truncate(up.Description, 200)), err
+		out.Refusal, out.cause = fmt.Sprintf("The identity provider refused the sign-in: %s.", oauth.Truncate(up.Description, 200)), err
 		return out, nil
 	case err != nil:
 		out.Refusal, out.cause = "The identity provider's answer could not be verified.", err

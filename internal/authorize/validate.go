@@ -96,7 +96,7 @@ func validateSelectors(p *Params) *oauth.Error {
 	}
 	if p.Provider != "" && p.Provider != ProviderAuthKit && !slices.Contains(providerNames, p.Provider) {
 		return oauth.Errorf(oauth.InvalidRequest, "provider %q is not supported; use authkit or one of %s.",
-			truncate(p.Provider, 64), strings.Join(providerNames, ", "))
+			oauth.Truncate(p.Provider, 64), strings.Join(providerNames, ", "))
 	}
 	return nil
 }
@@ -116,16 +116,8 @@ func validatePrompt(prompt string) *oauth.Error {
 				return oauth.Errorf(oauth.InvalidRequest, "prompt=none cannot be combined with other values.")
 			}
 		default:
-			return oauth.Errorf(oauth.InvalidRequest, "prompt %q is not one of login, consent, select_account, none.", truncate(v, 32))
+			return oauth.Errorf(oauth.InvalidRequest, "prompt %q is not one of login, consent, select_account, none.", oauth.Truncate(v, 32))
 		}
 	}
 	return nil
-}
-
-// truncate shortens s for inclusion in an error description.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 )
 
 // Error codes: RFC 6749 §4.1.2.1 and §5.2, plus the WorkOS ones the
@@ -89,4 +90,17 @@ func As(err error) *Error {
 		return e
 	}
 	return Internal(err)
+}
+
+// Truncate shortens s to at most n bytes, cut on a rune boundary, with an
+// ellipsis when it cut: for quoting client-supplied values in error
+// descriptions without echoing kilobytes back or splitting a character.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

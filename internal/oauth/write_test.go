@@ -94,3 +94,20 @@ func TestAsHidesInternals(t *testing.T) {
 		t.Fatal("As does not return an *Error unchanged")
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdef", 3, "abc…"},
+		{"ééé", 3, "é…"}, // never splits a two-byte rune
+		{"ééé", 6, "ééé"},
+	} {
+		if got := Truncate(tt.s, tt.n); got != tt.want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
+	}
+}

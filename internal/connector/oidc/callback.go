@@ -9,12 +9,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/latchkeyhq/latchkey/internal/connector"
+	"github.com/latchkeyhq/latchkey/internal/connector/oauthflow"
 )
 
 // maxDescription bounds an upstream error_description that is passed on
@@ -29,7 +29,7 @@ func (c *Connector) HandleCallback(ctx context.Context, req connector.Request, r
 	q := r.URL.Query()
 	if code := q.Get("error"); code != "" {
 		// RFC 6749 §4.1.2.1: the provider refused.
-		return connector.Identity{}, &connector.UpstreamError{Code: code, Description: truncate(q.Get("error_description"), maxDescription)}
+		return connector.Identity{}, &connector.UpstreamError{Code: code, Description: oauthflow.Truncate(q.Get("error_description"), maxDescription)}
 	}
 	if req.State == "" || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(req.State)) != 1 {
 		return connector.Identity{}, errors.New("oidc: callback state does not match the sign-in transaction")
@@ -107,7 +107,7 @@ func exchangeError(err error) error {
 	}
 	if re.ErrorCode != "" {
 		return fmt.Errorf("oidc: token endpoint refused the code: %w",
-			&connector.UpstreamError{Code: re.ErrorCode, Description: truncate(re.ErrorDescription, maxDescription)})
+			&connector.UpstreamError{Code: re.ErrorCode, Description: oauthflow.Truncate(re.ErrorDescription, maxDescription)})
 	}
 	status := "no response"
 	if re.Response != nil {
@@ -217,15 +217,4 @@ func (s *stringsOrOne) UnmarshalJSON(data []byte) error {
 	}
 	*s = many
 	return nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	// Cut on a rune boundary.
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

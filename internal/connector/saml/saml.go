@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/crewjam/saml"
@@ -213,12 +212,4 @@ func (c *Connector) Metadata() ([]byte, error) {
 		return nil, fmt.Errorf("saml: metadata: %w", err)
 	}
 	return append([]byte(xml.Header), bytes.TrimSpace(md)...), nil
-}
-
-// truncate bounds a value from the IdP before it goes into an error.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.ToValidUTF8(s[:n], "") + "…"
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/crewjam/saml"
 
 	"github.com/latchkeyhq/latchkey/internal/connector"
+	"github.com/latchkeyhq/latchkey/internal/oauth"
 )
 
 // maxResponseSize bounds a decoded SAMLResponse. Real responses are a few
@@ -40,7 +41,7 @@ func (c *Connector) HandlePOST(_ context.Context, samlResponse, requestID string
 	if err != nil {
 		var bad saml.ErrBadStatus
 		if errors.As(err, &bad) {
-			return connector.SAMLAssertion{}, &connector.UpstreamError{Code: "saml_status", Description: truncate(bad.Status, 200)}
+			return connector.SAMLAssertion{}, &connector.UpstreamError{Code: "saml_status", Description: oauth.Truncate(bad.Status, 200)}
 		}
 		return connector.SAMLAssertion{}, fmt.Errorf("saml: response refused: %w", reason(err))
 	}
