@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/latchkeyhq/latchkey/internal/apikey"
 	"github.com/latchkeyhq/latchkey/internal/authenticate"
 	"github.com/latchkeyhq/latchkey/internal/authorize"
@@ -63,6 +65,12 @@ func routes(ctx context.Context, srv *server.Server, d routeDeps) error {
 		return err
 	}
 	go catalog.Run(ctx, d.catalogPoll())
+	if err := srv.RegisterMetrics(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "latchkey_catalog_index_entries",
+		Help: "Organizations and active connections authorize serves from memory; 0 until the index is loaded and for a moment after each change.",
+	}, func() float64 { return float64(catalog.IndexSize()) })); err != nil {
+		return err
+	}
 	go watchCatalog(ctx, d.db, catalog, d.log)
 	var alg string // token_algorithm; "" is RS256
 	if d.file != nil {

@@ -1,6 +1,7 @@
 package authorize
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,24 +14,48 @@ import (
 	"github.com/latchkeyhq/latchkey/internal/store"
 )
 
-// Catalog is the read-through cache of what authorize looks up on every
-// request: applications with their redirect URIs, organizations with their
-// SSO connection, connections with their built connector. Authorize does
-// no database round trip once an entry is cached. Every write to these
+// Catalog is the cache of what authorize looks up on every request:
+// applications with their redirect URIs, organizations with their SSO
+// connection, connections with their built connector. Authorize does no
+// database round trip once an entry is cached. Every write to these
 // records raises the store's generation; Refresh compares it and drops
 // the whole cache when it moved, so every node converges on the next
 // refresh (Run polls; a change notification can call Refresh directly).
+//
+// Two layers: a read-through cache of what requests asked for, bounded,
+// and an index of every organization and active connection, which Run
+// loads in the background whenever the generation moves (LoadIndex).
+// Until the index is loaded, and after each change until it is loaded
+// again, requests are served through the read-through layer, so a change
+// is visible as soon as Refresh returns. With the index, authorize answers
+// for any organization from memory however many there are: the read-
+// through layer alone misses on nearly every request once organizations
+// outnumber what it holds.
 type Catalog struct {
-	store   store.Store
-	build   ConnectorFactory
-	log     *slog.Logger
-	maxSize int
+	store      store.Store
+	build      ConnectorFactory
+	log        *slog.Logger
+	maxSize    int
+	maxIndexed int
+	// rebuild asks Run to load the index; one pending request is enough.
+	rebuild chan struct{}
 
-	mu    sync.RWMutex
-	gen   int64
-	apps  map[string]*Application  // nil value: known not to exist
-	orgs  map[string]*Organization // nil value: known not to exist
-	conns map[string]*Connection   // by ID; nil value: known not to exist
+	mu  sync.RWMutex
+	gen int64
+	// idx is the index of generation gen; nil until loaded, and dropped
+	// whenever the generation moves. prev is the last dropped one, kept
+	// until the next load so that connectors of unchanged connections
+	// need not be built again.
+	idx, prev *index
+
+	// builtRing holds the connections with a built connector, oldest
+	// first from builtNext, at most maxSize of them (keepBuilt).
+	builtMu   sync.Mutex
+	builtRing []*Connection
+	builtNext int
+	apps      map[string]*Application  // nil value: known not to exist
+	orgs      map[string]*Organization // nil value: known not to exist
+	conns     map[string]*Connection   // by ID; nil value: known not to exist
 	// providers maps a connection type to the environment's active OAuth
 	// connection of that type ("" when there is none).
 	providers map[string]string
@@ -77,15 +102,43 @@ type ConnectorFactory func(ctx context.Context, c store.Connection) (connector.C
 // misses the cache more often, each miss two indexed queries.
 const maxEntries = 20_000
 
+// maxIndexed bounds the index: organizations plus active connections. An
+// entry costs about 1 KB (BENCHMARKS.md), so the default keeps the index
+// under about half a gigabyte; past it, the node serves through the
+// read-through cache alone and says so in its log.
+const maxIndexed = 500_000
+
 // NewCatalog returns an empty catalog over st.
 func NewCatalog(st store.Store, build ConnectorFactory, log *slog.Logger) *Catalog {
-	c := &Catalog{store: st, build: build, log: log, maxSize: maxEntries}
+	c := &Catalog{store: st, build: build, log: log, maxSize: maxEntries, maxIndexed: maxIndexed,
+		rebuild: make(chan struct{}, 1)}
 	c.reset(0)
 	return c
 }
 
+// SetIndexLimit changes how many organizations and active connections the
+// index may hold; 0 disables the index. For tests and tuning.
+func (c *Catalog) SetIndexLimit(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxIndexed = n
+}
+
+// SetCacheLimit changes how many entries of each kind the read-through
+// layer holds, and how many built connectors are kept (at least 1). Call
+// it before the catalog is used. For tests and tuning.
+func (c *Catalog) SetCacheLimit(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.maxSize = max(n, 1)
+}
+
 func (c *Catalog) reset(gen int64) {
 	c.gen = gen
+	if c.idx != nil {
+		c.prev = c.idx
+	}
+	c.idx = nil
 	c.apps = map[string]*Application{}
 	c.orgs = map[string]*Organization{}
 	c.conns = map[string]*Connection{}
@@ -100,17 +153,32 @@ func (c *Catalog) Refresh(ctx context.Context) error {
 		return fmt.Errorf("catalog: generation: %w", err)
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
+	moved := gen != c.gen
+	if moved {
 		c.reset(gen)
+	}
+	c.mu.Unlock()
+	if moved {
+		c.requestIndex()
 	}
 	return nil
 }
 
-// Run calls Refresh every interval until ctx ends.
+// requestIndex asks Run to load the index, without waiting.
+func (c *Catalog) requestIndex() {
+	select {
+	case c.rebuild <- struct{}{}:
+	default: // one is pending already
+	}
+}
+
+// Run calls Refresh every interval and loads the index when asked, until
+// ctx ends. Loads are spaced by a multiple of what the last one took, so
+// that a stream of changes cannot keep a node busy scanning.
 func (c *Catalog) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	c.requestIndex()
 	for {
 		select {
 		case <-ctx.Done():
@@ -119,8 +187,142 @@ func (c *Catalog) Run(ctx context.Context, interval time.Duration) {
 			if err := c.Refresh(ctx); err != nil && ctx.Err() == nil {
 				c.log.Warn("catalog refresh failed", slog.Any("err", err))
 			}
+		case <-c.rebuild:
+			start := time.Now()
+			if err := c.LoadIndex(ctx); err != nil && ctx.Err() == nil {
+				c.log.Warn("catalog index load failed; serving through the cache", slog.Any("err", err))
+			}
+			pause := min(4*time.Since(start), 30*time.Second)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(pause):
+			}
 		}
 	}
+}
+
+// index is every organization's routing and every active connection, as
+// of one generation. It is never changed once built.
+type index struct {
+	orgs  map[string]*Organization
+	conns map[string]*Connection
+}
+
+// errIndexFull stops a scan past maxIndexed.
+var errIndexFull = errors.New("authorize: too many organizations and connections to index")
+
+// LoadIndex reads every organization and active connection and, unless
+// the generation moved meanwhile, serves lookups from them. A connection
+// whose row did not change since the previous index keeps its built
+// connector. Run calls it; it returns nil without loading when the index
+// is disabled, too large, or the data changed during the scan (the change
+// asks for another load).
+func (c *Catalog) LoadIndex(ctx context.Context) error {
+	c.mu.RLock()
+	limit, prev := c.maxIndexed, c.prev
+	c.mu.RUnlock()
+	if limit <= 0 {
+		return nil
+	}
+	start := time.Now()
+	idx := &index{orgs: map[string]*Organization{}, conns: map[string]*Connection{}}
+	var carried []*Connection
+	full := func() error {
+		if len(idx.orgs)+len(idx.conns) >= limit {
+			return errIndexFull
+		}
+		return nil
+	}
+	gen, err := c.store.ScanCatalog(ctx, func(o store.Organization) error {
+		idx.orgs[o.ID] = &Organization{ID: o.ID, Name: o.Name}
+		return full()
+	}, func(sc store.Connection) error {
+		conn := carryOver(prev, sc)
+		if conn.built.Load() != nil {
+			carried = append(carried, conn)
+		}
+		idx.conns[sc.ID] = conn
+		// Connections come in ID order, which is creation order: the
+		// last active SSO connection of an organization is its newest,
+		// the one Organization's look-up picks too.
+		if o := idx.orgs[sc.OrganizationID]; o != nil && IsSSOType(sc.Type) {
+			o.SSOConnectionID = sc.ID
+		}
+		return full()
+	})
+	switch {
+	case errors.Is(err, errIndexFull):
+		c.log.Warn("catalog: too many organizations and connections to index; serving through the cache",
+			slog.Int("limit", limit))
+		return nil
+	case errors.Is(err, store.ErrConflict):
+		return nil // the write that moved the generation asks for another load
+	case err != nil:
+		return fmt.Errorf("catalog: index: %w", err)
+	}
+	c.mu.Lock()
+	installed := c.gen == gen
+	if installed {
+		c.idx, c.prev = idx, nil
+		// Everything the read-through layer holds is in the index now,
+		// or known not to be active.
+		clear(c.orgs)
+		clear(c.conns)
+	}
+	c.mu.Unlock()
+	if installed {
+		// The carried connectors are the ones held now; those of the
+		// replaced index go with it.
+		c.builtMu.Lock()
+		if len(carried) > c.maxSize {
+			for _, conn := range carried[c.maxSize:] {
+				conn.built.Store(nil)
+			}
+			carried = carried[:c.maxSize]
+		}
+		c.builtRing, c.builtNext = carried, 0
+		c.builtMu.Unlock()
+		c.log.Info("catalog index loaded", slog.Int("organizations", len(idx.orgs)),
+			slog.Int("connections", len(idx.conns)), slog.Duration("took", time.Since(start)))
+	}
+	return nil
+}
+
+// carryOver returns the cached connection for sc, with the connector
+// built for the previous index when the row has not changed since.
+func carryOver(prev *index, sc store.Connection) *Connection {
+	conn := &Connection{Connection: sc}
+	if prev == nil {
+		return conn
+	}
+	old := prev.conns[sc.ID]
+	if old == nil || !old.UpdatedAt.Equal(sc.UpdatedAt) || old.Type != sc.Type ||
+		!bytes.Equal(old.Settings, sc.Settings) || !bytes.Equal(old.Secrets, sc.Secrets) {
+		return conn
+	}
+	if b := old.built.Load(); b != nil {
+		conn.built.Store(b)
+	}
+	return conn
+}
+
+// IndexSize returns how many organizations and connections the index
+// holds: 0 while there is none (not loaded yet, or dropped by a change).
+func (c *Catalog) IndexSize() int {
+	idx := c.indexed()
+	if idx == nil {
+		return 0
+	}
+	return len(idx.orgs) + len(idx.conns)
+}
+
+// indexed returns the index, nil when there is none for the current
+// generation.
+func (c *Catalog) indexed() *index {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.idx
 }
 
 // lookup returns m[key] under the read lock, or loads it, storing the
@@ -178,6 +380,14 @@ func (c *Catalog) Application(ctx context.Context, clientID string) (*Applicatio
 
 // Organization returns the organization, or store.ErrNotFound.
 func (c *Catalog) Organization(ctx context.Context, id string) (*Organization, error) {
+	if idx := c.indexed(); idx != nil {
+		// The index holds every organization of its generation: one it
+		// lacks does not exist.
+		if o := idx.orgs[id]; o != nil {
+			return o, nil
+		}
+		return nil, store.ErrNotFound
+	}
 	return lookup(c, func() map[string]*Organization { return c.orgs }, id, func() (*Organization, error) {
 		c.mu.RLock()
 		gen := c.gen
@@ -226,6 +436,12 @@ func (c *Catalog) prime(gen int64, conn store.Connection) {
 
 // Connection returns the connection, or store.ErrNotFound.
 func (c *Catalog) Connection(ctx context.Context, id string) (*Connection, error) {
+	if idx := c.indexed(); idx != nil {
+		if conn := idx.conns[id]; conn != nil {
+			return conn, nil
+		}
+		// Not active, or not there: the read-through layer tells which.
+	}
 	return lookup(c, func() map[string]*Connection { return c.conns }, id, func() (*Connection, error) {
 		conn, err := c.store.GetConnection(ctx, id)
 		if err != nil {
@@ -286,7 +502,41 @@ func (c *Catalog) Connector(ctx context.Context, conn *Connection) (connector.Ca
 		return nil, err
 	}
 	conn.built.Store(&built)
+	c.keepBuilt(conn)
 	return built, nil
+}
+
+// keepBuilt records that conn holds a built connector, and drops the
+// connector of the connection that has held one longest once maxEntries
+// do: a built connector weighs about as much as the row it was built from,
+// and with the index every active connection is a row in memory. A
+// dropped one is built again from the row when asked for (about 10 µs,
+// more when it needs discovery).
+func (c *Catalog) keepBuilt(conn *Connection) {
+	c.builtMu.Lock()
+	defer c.builtMu.Unlock()
+	if len(c.builtRing) < c.maxSize {
+		c.builtRing = append(c.builtRing, conn)
+		return
+	}
+	if old := c.builtRing[c.builtNext]; old != conn {
+		old.built.Store(nil)
+	}
+	c.builtRing[c.builtNext] = conn
+	c.builtNext = (c.builtNext + 1) % len(c.builtRing)
+}
+
+// BuiltConnectors returns how many connections hold a built connector.
+func (c *Catalog) BuiltConnectors() int {
+	c.builtMu.Lock()
+	defer c.builtMu.Unlock()
+	n := 0
+	for _, conn := range c.builtRing {
+		if conn.built.Load() != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // AllowedOrigin reports whether some application registered origin for

@@ -3,6 +3,7 @@ package authorize_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"sync/atomic"
@@ -77,5 +78,247 @@ func TestOrganizationMissCachesItsConnection(t *testing.T) {
 	}
 	if c, err := cat.Connection(ctx, conn.ID); err != nil || c.State != store.ConnectionInactive {
 		t.Fatalf("after the update: %+v, %v", c, err)
+	}
+}
+
+// queryCounter counts the look-ups authorize's catalog makes.
+type queryCounter struct {
+	store.Store
+	n atomic.Int32
+}
+
+func (q *queryCounter) GetOrganization(ctx context.Context, id string) (store.Organization, error) {
+	q.n.Add(1)
+	return q.Store.GetOrganization(ctx, id)
+}
+
+func (q *queryCounter) GetConnection(ctx context.Context, id string) (store.Connection, error) {
+	q.n.Add(1)
+	return q.Store.GetConnection(ctx, id)
+}
+
+func (q *queryCounter) ListConnections(ctx context.Context, f store.ConnectionFilter, o store.ListOptions) ([]store.Connection, store.ListMetadata, error) {
+	q.n.Add(1)
+	return q.Store.ListConnections(ctx, f, o)
+}
+
+// indexFixture stores n organizations, each with an active GenericOIDC
+// connection, and one more with only an inactive one.
+func indexFixture(t *testing.T, n int) (store.Store, []store.Organization, []store.Connection, store.Connection) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "index.db"), sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Now().UTC()
+	settings, _ := json.Marshal(connector.Settings{OIDC: &config.OIDC{Issuer: "http://127.0.0.1:1", ClientID: "x"}})
+	var orgs []store.Organization
+	var conns []store.Connection
+	for i := 0; i <= n; i++ {
+		o := store.Organization{ID: id.New(id.Organization), Name: "Org", CreatedAt: now, UpdatedAt: now}
+		c := store.Connection{ID: id.New(id.Connection), OrganizationID: o.ID, Type: "GenericOIDC", Name: "IdP",
+			State: store.ConnectionActive, Settings: settings, CreatedAt: now, UpdatedAt: now}
+		if i == n {
+			c.State = store.ConnectionInactive
+		}
+		if err := st.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateConnection(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		orgs, conns = append(orgs, o), append(conns, c)
+	}
+	return st, orgs[:n], conns[:n], conns[n]
+}
+
+// With the index loaded, every organization, known or not, and every
+// active connection is answered without a query; a change is visible as
+// soon as Refresh returns, before the index is loaded again; and a
+// connection whose row did not change keeps its built connector.
+func TestCatalogIndex(t *testing.T) {
+	ctx := context.Background()
+	st, orgs, conns, inactive := indexFixture(t, 50)
+	q := &queryCounter{Store: st}
+	var builds atomic.Int32
+	build := func(ctx context.Context, c store.Connection) (connector.CallbackConnector, error) {
+		builds.Add(1)
+		return nil, nil
+	}
+	cat := authorize.NewCatalog(q, build, slog.New(slog.DiscardHandler))
+	if err := cat.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.LoadIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i, o := range orgs {
+		got, err := cat.Organization(ctx, o.ID)
+		if err != nil || got.SSOConnectionID != conns[i].ID {
+			t.Fatalf("Organization(%s) = %+v, %v; want connection %s", o.ID, got, err, conns[i].ID)
+		}
+		c, err := cat.Connection(ctx, got.SSOConnectionID)
+		if err != nil || c.ID != conns[i].ID {
+			t.Fatalf("Connection(%s) = %+v, %v", conns[i].ID, c, err)
+		}
+		if _, err := cat.Connector(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o, err := cat.Organization(ctx, id.New(id.Organization)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown organization = %+v, %v; want ErrNotFound", o, err)
+	}
+	if n := q.n.Load(); n != 0 {
+		t.Fatalf("%d queries with the index loaded, want 0", n)
+	}
+	if n := builds.Load(); n != int32(len(conns)) {
+		t.Fatalf("%d connector builds, want %d", n, len(conns))
+	}
+	// An inactive connection is not indexed; the read-through layer still
+	// answers for it (authorize then refuses it by its state).
+	if c, err := cat.Connection(ctx, inactive.ID); err != nil || c.State != store.ConnectionInactive {
+		t.Fatalf("inactive connection = %+v, %v", c, err)
+	}
+
+	// A change: the first organization's connection is switched off and a
+	// new organization appears. Both show right after Refresh.
+	off := conns[0]
+	off.State, off.UpdatedAt = store.ConnectionInactive, time.Now().UTC()
+	if err := st.UpdateConnection(ctx, off); err != nil {
+		t.Fatal(err)
+	}
+	added := store.Organization{ID: id.New(id.Organization), Name: "New", CreatedAt: off.UpdatedAt, UpdatedAt: off.UpdatedAt}
+	if err := st.CreateOrganization(ctx, added); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := cat.Organization(ctx, orgs[0].ID); err != nil || o.SSOConnectionID != "" {
+		t.Fatalf("after the change, organization = %+v, %v; want no SSO connection", o, err)
+	}
+	if _, err := cat.Organization(ctx, added.ID); err != nil {
+		t.Fatalf("new organization: %v", err)
+	}
+	if err := cat.LoadIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := q.n.Load()
+	if o, err := cat.Organization(ctx, orgs[0].ID); err != nil || o.SSOConnectionID != "" {
+		t.Fatalf("indexed after the change, organization = %+v, %v", o, err)
+	}
+	if _, err := cat.Organization(ctx, added.ID); err != nil {
+		t.Fatalf("indexed new organization: %v", err)
+	}
+	for _, c := range conns[1:] {
+		conn, err := cat.Connection(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cat.Connector(ctx, conn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := q.n.Load() - before; n != 0 {
+		t.Fatalf("%d queries with the new index, want 0", n)
+	}
+	if n := builds.Load(); n != int32(len(conns)) {
+		t.Fatalf("%d connector builds after the reload, want %d: unchanged connections keep theirs", n, len(conns))
+	}
+}
+
+// Past its limit the index is not loaded, and lookups go through the
+// read-through layer as before.
+func TestCatalogIndexLimit(t *testing.T) {
+	ctx := context.Background()
+	st, orgs, conns, _ := indexFixture(t, 10)
+	q := &queryCounter{Store: st}
+	cat := authorize.NewCatalog(q, nil, slog.New(slog.DiscardHandler))
+	cat.SetIndexLimit(15) // 10 organizations + 10 connections (+ 1 + 0 inactive) > 15
+	if err := cat.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.LoadIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o, err := cat.Organization(ctx, orgs[3].ID)
+	if err != nil || o.SSOConnectionID != conns[3].ID {
+		t.Fatalf("Organization = %+v, %v", o, err)
+	}
+	if q.n.Load() == 0 {
+		t.Fatal("no query: the index was loaded past its limit")
+	}
+}
+
+// An index read at one generation is not installed once the store has
+// moved past it: lookups must reflect the newer state.
+func TestCatalogIndexNotInstalledWhenStale(t *testing.T) {
+	ctx := context.Background()
+	st, orgs, _, _ := indexFixture(t, 3)
+	cat := authorize.NewCatalog(st, nil, slog.New(slog.DiscardHandler))
+	if err := cat.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The store moves on; the catalog has not refreshed yet.
+	if err := st.DeleteOrganization(ctx, orgs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.LoadIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := cat.Organization(ctx, orgs[0].ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleted organization = %+v, %v; want ErrNotFound", o, err)
+	}
+}
+
+// Built connectors are bounded: past the limit the oldest is dropped and
+// built again from its row when asked for.
+func TestCatalogBuiltConnectorsBounded(t *testing.T) {
+	ctx := context.Background()
+	st, _, conns, _ := indexFixture(t, 8)
+	var builds atomic.Int32
+	cat := authorize.NewCatalog(st, func(context.Context, store.Connection) (connector.CallbackConnector, error) {
+		builds.Add(1)
+		return nil, nil
+	}, slog.New(slog.DiscardHandler))
+	cat.SetCacheLimit(3)
+	if err := cat.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.LoadIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	use := func(c store.Connection) {
+		t.Helper()
+		conn, err := cat.Connection(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cat.Connector(ctx, conn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range conns {
+		use(c)
+	}
+	if n := cat.BuiltConnectors(); n != 3 {
+		t.Fatalf("%d built connectors held, want the limit, 3", n)
+	}
+	before := builds.Load()
+	use(conns[len(conns)-1]) // among the newest three: still built
+	if builds.Load() != before {
+		t.Fatal("a recently built connector was built again")
+	}
+	use(conns[0]) // dropped long ago: built again
+	if builds.Load() != before+1 {
+		t.Fatalf("builds went from %d to %d, want one more for a dropped connector", before, builds.Load())
+	}
+	if n := cat.BuiltConnectors(); n != 3 {
+		t.Fatalf("%d built connectors held after a rebuild, want 3", n)
 	}
 }

@@ -80,6 +80,14 @@ type Store interface {
 	// ListConnections filters by organization (when non-empty) and type
 	// (when non-empty), ordered by ID.
 	ListConnections(ctx context.Context, filter ConnectionFilter, opts ListOptions) ([]Connection, ListMetadata, error)
+	// ScanCatalog reads every organization, then every active connection
+	// (ordered by ID, so the newest of an organization's comes last), and
+	// returns the generation they all reflect. When a write moves the
+	// generation while it reads, it returns an error wrapping ErrConflict:
+	// what fn saw is then not one consistent state, and the caller tries
+	// again later. Authorize keeps the routing of every organization in
+	// memory with it.
+	ScanCatalog(ctx context.Context, org func(Organization) error, conn func(Connection) error) (int64, error)
 
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)

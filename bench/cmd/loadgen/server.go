@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/latchkeyhq/latchkey/bench/node"
 )
@@ -128,4 +133,51 @@ func secretKeyBytes(s string) ([]byte, error) {
 		return nil, fmt.Errorf("bad master key")
 	}
 	return k, nil
+}
+
+// waitIndex polls the server's /metrics until its catalog index holds
+// entries, and returns how long that took and how many it holds.
+func waitIndex(ctx context.Context, base string, limit time.Duration) (time.Duration, int, error) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	for {
+		n, err := indexEntries(ctx, base)
+		if err == nil && n > 0 {
+			return time.Since(start), n, nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = errors.New("still empty")
+			}
+			return 0, 0, fmt.Errorf("after %s: %w", limit, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// indexEntries reads latchkey_catalog_index_entries from /metrics.
+func indexEntries(ctx context.Context, base string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "latchkey_catalog_index_entries "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return int(f), err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return 0, err
+	}
+	return 0, errors.New("no latchkey_catalog_index_entries metric (a build without the index?)")
 }

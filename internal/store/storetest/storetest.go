@@ -25,6 +25,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Applications", applicationTests()},
 		{"Organizations", organizationTests()},
 		{"Connections", connectionTests()},
+		{"Catalog", catalogTests()},
 		{"Users", userTests()},
 		{"Memberships", membershipTests()},
 		{"Sessions", sessionTests()},
