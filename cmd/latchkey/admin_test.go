@@ -159,7 +159,18 @@ func TestEndToEndAdminCLI(t *testing.T) {
 	// Another process wrote the file: the server's poll (one second)
 	// brings the organization's connection in.
 	deadline := time.Now().Add(5 * time.Second)
-	for authorizeStatus(t, lk.url, clientID, e2eRedirect, url.Values{"organization_id": {orgID}}) != http.StatusFound {
+	// Until then authorize answers with a 302 too, back to the application
+	// with organization_invalid: wait for the one to the IdP.
+	toIdP := func() bool {
+		resp, err := newBrowser(t).client.Get(lk.url + "/user_management/authorize?" + url.Values{"organization_id": {orgID},
+			"client_id": {clientID}, "redirect_uri": {e2eRedirect}, "response_type": {"code"}}.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusFound && strings.HasPrefix(resp.Header.Get("Location"), idp.url)
+	}
+	for !toIdP() {
 		if time.Now().After(deadline) {
 			t.Fatal("the server does not route to the organization set up by the CLI")
 		}

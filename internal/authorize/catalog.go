@@ -381,12 +381,13 @@ func (c *Catalog) Application(ctx context.Context, clientID string) (*Applicatio
 // Organization returns the organization, or store.ErrNotFound.
 func (c *Catalog) Organization(ctx context.Context, id string) (*Organization, error) {
 	if idx := c.indexed(); idx != nil {
-		// The index holds every organization of its generation: one it
-		// lacks does not exist.
 		if o := idx.orgs[id]; o != nil {
 			return o, nil
 		}
-		return nil, store.ErrNotFound
+		// One it lacks did not exist at its generation, but may have
+		// been created since by another node or process whose change
+		// notification has not arrived yet: ask the database (the
+		// read-through layer remembers the answer).
 	}
 	return lookup(c, func() map[string]*Organization { return c.orgs }, id, func() (*Organization, error) {
 		c.mu.RLock()

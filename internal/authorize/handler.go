@@ -243,7 +243,7 @@ func (h *Handler) setCookieAndRedirect(w http.ResponseWriter, tx *Transaction, l
 		h.redirectError(w, nil, tx.RedirectURI, tx.State, tx.HasState, oauth.Internal(err), trace)
 		return
 	}
-	http.SetCookie(w, c)
+	setCookie(w.Header(), c)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Location", location)
 	w.WriteHeader(http.StatusFound)

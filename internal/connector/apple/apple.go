@@ -106,10 +106,6 @@ func New(cfg Config, client *http.Client) (*Connector, error) {
 	if cfg.TokenURL != "" {
 		keys = oauthflow.DiscoveredKeys(client, oauthflow.Origin(cfg.TokenURL)+DiscoveryPath)
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: cfg.KeyID}}, nil)
-	if err != nil {
-		return nil, fmt.Errorf("apple: private key: %w", err)
-	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -118,10 +114,21 @@ func New(cfg Config, client *http.Client) (*Connector, error) {
 	if len(scopes) == 0 {
 		scopes = DefaultScopes()
 	}
+	// The signer is made per token request rather than kept: it is
+	// several times the size of the key, and most built connectors
+	// never exchange a code.
+	teamID, keyID, clientID := cfg.TeamID, cfg.KeyID, cfg.ClientID
+	mint := func() (string, error) {
+		signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: keyID}}, nil)
+		if err != nil {
+			return "", fmt.Errorf("signer: %w", err)
+		}
+		return clientSecret(signer, teamID, clientID, now())
+	}
 	return &Connector{
 		flow: &oauthflow.Flow{
 			Name: "apple", Provider: "AppleOAuth", ClientID: cfg.ClientID,
-			MintSecret: func() (string, error) { return clientSecret(signer, cfg.TeamID, cfg.ClientID, now()) },
+			MintSecret: mint,
 			Endpoint:   oauth2.Endpoint{AuthURL: authURL, TokenURL: tokenURL, AuthStyle: oauth2.AuthStyleInParams},
 			Scopes:     oauthflow.MergeScopes(scopes, nil), Nonce: true, ReturnTokens: cfg.ReturnTokens, Client: client,
 		},
@@ -162,7 +169,7 @@ func clientSecret(signer jose.Signer, teamID, clientID string, now time.Time) (s
 // so provider_scopes are left out. It does no network I/O.
 func (c *Connector) LoginURL(req connector.Request) (string, error) {
 	req.ExtraScopes = nil
-	return c.flow.AuthURL(req, map[string]string{"response_mode": "form_post"})
+	return c.flow.AuthURL(req, oauthflow.Param{Name: "response_mode", Value: "form_post"})
 }
 
 // HandleCallback exchanges the code, maps the verified ID token and takes

@@ -96,7 +96,7 @@ func New(cfg Config, client *http.Client) (*Connector, error) {
 // GitHub's login, which suggests the account to sign in with. It does no
 // network I/O.
 func (c *Connector) LoginURL(req connector.Request) (string, error) {
-	return c.flow.AuthURL(req, map[string]string{"login": req.LoginHint})
+	return c.flow.AuthURL(req, oauthflow.Param{Name: "login", Value: req.LoginHint})
 }
 
 // user is the part of GET /user that Latchkey reads.

@@ -94,7 +94,7 @@ func New(cfg Config, client *http.Client) (*Connector, error) {
 // sign-in hints; provider_query_params are passed through. It does no
 // network I/O.
 func (c *Connector) LoginURL(req connector.Request) (string, error) {
-	return c.flow.AuthURL(req, nil)
+	return c.flow.AuthURL(req)
 }
 
 // user is the part of GET /user that Latchkey reads.

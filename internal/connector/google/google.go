@@ -98,7 +98,8 @@ func New(cfg Config, client *http.Client) (*Connector, error) {
 // LoginURL returns Google's authorization URL for req: login_hint, hd
 // from domain_hint and prompt are forwarded. It does no network I/O.
 func (c *Connector) LoginURL(req connector.Request) (string, error) {
-	return c.flow.AuthURL(req, map[string]string{"login_hint": req.LoginHint, "hd": req.DomainHint, "prompt": req.Prompt})
+	return c.flow.AuthURL(req, oauthflow.Param{Name: "login_hint", Value: req.LoginHint},
+		oauthflow.Param{Name: "hd", Value: req.DomainHint}, oauthflow.Param{Name: "prompt", Value: req.Prompt})
 }
 
 // HandleCallback exchanges the code and maps the verified ID token.

@@ -113,7 +113,8 @@ func New(cfg Config, client *http.Client) (*Connector, error) {
 // LoginURL returns the tenant's authorization URL for req: login_hint,
 // domain_hint and prompt are forwarded. It does no network I/O.
 func (c *Connector) LoginURL(req connector.Request) (string, error) {
-	return c.flow.AuthURL(req, map[string]string{"login_hint": req.LoginHint, "domain_hint": req.DomainHint, "prompt": req.Prompt})
+	return c.flow.AuthURL(req, oauthflow.Param{Name: "login_hint", Value: req.LoginHint},
+		oauthflow.Param{Name: "domain_hint", Value: req.DomainHint}, oauthflow.Param{Name: "prompt", Value: req.Prompt})
 }
 
 // claims are the ID token claims Latchkey reads

@@ -12,7 +12,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -74,7 +73,7 @@ func ProtocolParam(name string) bool {
 // request's hints. params are set last so that they win over a query
 // parameter of the same name; empty values are left out. It does no
 // network I/O.
-func (f *Flow) AuthURL(req connector.Request, params map[string]string) (string, error) {
+func (f *Flow) AuthURL(req connector.Request, params ...Param) (string, error) {
 	switch {
 	case req.CallbackURL == "":
 		return "", fmt.Errorf("%s: login URL: no callback URL", f.Name)
@@ -85,22 +84,50 @@ func (f *Flow) AuthURL(req connector.Request, params map[string]string) (string,
 	case f.Nonce && req.Nonce == "":
 		return "", fmt.Errorf("%s: login URL: no nonce", f.Name)
 	}
-	var opts []oauth2.AuthCodeOption
-	for _, k := range slices.Sorted(maps.Keys(req.QueryParams)) {
+	// Set with the precedence oauth2.Config.AuthCodeURL gave them: a later
+	// parameter replaces an earlier one of the same name.
+	var buf [16]Param
+	q := append(buf[:0], Param{"client_id", f.ClientID}, Param{"redirect_uri", req.CallbackURL}, Param{"response_type", "code"})
+	if scopes := f.requestedScopes(req); len(scopes) > 0 {
+		q = append(q, Param{"scope", strings.Join(scopes, " ")})
+	}
+	q = append(q, Param{"state", req.State}) // sorted so far
+	for k, v := range req.QueryParams {
 		if k != "" && !ProtocolParam(k) {
-			opts = append(opts, oauth2.SetAuthURLParam(k, req.QueryParams[k]))
+			q = SetParam(q, k, v)
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(params)) {
-		if params[k] != "" {
-			opts = append(opts, oauth2.SetAuthURLParam(k, params[k]))
+	for _, p := range params {
+		if p.Value != "" {
+			q = SetParam(q, p.Name, p.Value)
 		}
 	}
 	if f.Nonce {
-		opts = append(opts, oauth2.SetAuthURLParam("nonce", req.Nonce))
+		q = SetParam(q, "nonce", req.Nonce)
 	}
-	opts = append(opts, oauth2.S256ChallengeOption(req.CodeVerifier))
-	return f.config(req.CallbackURL, f.RequestedScopes(req), "").AuthCodeURL(req.State, opts...), nil
+	q = SetParam(q, "code_challenge", oauth2.S256ChallengeFromVerifier(req.CodeVerifier))
+	q = SetParam(q, "code_challenge_method", "S256")
+	return AuthCodeURL(f.Endpoint.AuthURL, q), nil
+}
+
+// requestedScopes is RequestedScopes without its copy when the request
+// adds none and the connection's scopes are already merged, as every
+// connector builds them: the common case on the authorize path.
+func (f *Flow) requestedScopes(req connector.Request) []string {
+	if len(req.ExtraScopes) == 0 && merged(f.Scopes) {
+		return f.Scopes
+	}
+	return f.RequestedScopes(req)
+}
+
+// merged reports whether MergeScopes would return scopes unchanged.
+func merged(scopes []string) bool {
+	for i, s := range scopes {
+		if s == "" || s != strings.TrimSpace(s) || slices.Contains(scopes[:i], s) {
+			return false
+		}
+	}
+	return true
 }
 
 // RequestedScopes are the connection's scopes followed by the request's

@@ -136,7 +136,7 @@ func TestDiscoveredKeysRetry(t *testing.T) {
 		_, _ = w.Write([]byte(`{"jwks_uri":"http://127.0.0.1:1/keys"}`))
 	}))
 	defer srv.Close()
-	keys := DiscoveredKeys(srv.Client(), srv.URL).(*discoveredKeys)
+	keys := DiscoveredKeys(srv.Client(), srv.URL).(*lazyKeys)
 	if _, err := keys.keySet(context.Background()); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("first use: %v, want the 503", err)
 	}

@@ -14,7 +14,7 @@ import (
 // Keys returns the provider's signing keys at jwksURL, fetched on first
 // use and again when a token names a key not seen yet.
 func Keys(client *http.Client, jwksURL string) gooidc.KeySet {
-	return gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), client), jwksURL)
+	return &lazyKeys{client: client, jwksURL: jwksURL}
 }
 
 // DiscoveredKeys returns the signing keys at the jwks_uri of the discovery
@@ -24,57 +24,67 @@ func Keys(client *http.Client, jwksURL string) gooidc.KeySet {
 // stand-in or proxy then says where its keys are, as the real provider
 // does.
 func DiscoveredKeys(client *http.Client, discoveryURL string) gooidc.KeySet {
-	return &discoveredKeys{client: client, url: discoveryURL}
+	return &lazyKeys{client: client, discoveryURL: discoveryURL}
 }
 
-type discoveredKeys struct {
-	client *http.Client
-	url    string
+// lazyKeys makes go-oidc's remote key set on the first signature to
+// verify. A catalog keeps a built connector for every connection and
+// most never see a callback, so until then a connector holds the URL
+// alone, not the key set and its contexts.
+type lazyKeys struct {
+	client       *http.Client
+	jwksURL      string // or, when empty,
+	discoveryURL string // the document that names it
 
 	mu   sync.Mutex
 	keys gooidc.KeySet
 }
 
-func (d *discoveredKeys) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	keys, err := d.keySet(ctx)
+func (k *lazyKeys) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
+	keys, err := k.keySet(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return keys.VerifySignature(ctx, jwt)
 }
 
-func (d *discoveredKeys) keySet(ctx context.Context) (gooidc.KeySet, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.keys != nil {
-		return d.keys, nil
+func (k *lazyKeys) keySet(ctx context.Context) (gooidc.KeySet, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.keys != nil {
+		return k.keys, nil
 	}
-	var doc struct {
-		JWKSURI string `json:"jwks_uri"`
+	jwksURL := k.jwksURL
+	if jwksURL == "" {
+		var doc struct {
+			JWKSURI string `json:"jwks_uri"`
+		}
+		if err := GetJSON(ctx, k.client, k.discoveryURL, "", nil, &doc); err != nil {
+			return nil, fmt.Errorf("discovery: %w", err)
+		}
+		if err := CheckURL("discovery jwks_uri", doc.JWKSURI); err != nil {
+			return nil, fmt.Errorf("discovery: %w", err)
+		}
+		jwksURL = doc.JWKSURI
 	}
-	if err := GetJSON(ctx, d.client, d.url, "", nil, &doc); err != nil {
-		return nil, fmt.Errorf("discovery: %w", err)
-	}
-	if err := CheckURL("discovery jwks_uri", doc.JWKSURI); err != nil {
-		return nil, fmt.Errorf("discovery: %w", err)
-	}
-	d.keys = Keys(d.client, doc.JWKSURI)
-	return d.keys, nil
+	// The key set caches keys across requests, so it gets a context of
+	// its own, not the request's.
+	k.keys = gooidc.NewRemoteKeySet(gooidc.ClientContext(context.Background(), k.client), jwksURL)
+	return k.keys, nil
 }
 
 // IDTokens verifies the ID tokens of one provider's client.
 type IDTokens struct {
 	name     string
 	clientID string
-	verifier *gooidc.IDTokenVerifier
+	keys     gooidc.KeySet
 }
 
 // NewIDTokens returns a verifier of ID tokens signed with keys and issued
 // to clientID. The issuer is checked by Verify's caller, since providers
 // differ: Google writes it two ways, Microsoft once per tenant.
 func NewIDTokens(name, clientID string, keys gooidc.KeySet) *IDTokens {
-	return &IDTokens{name: name, clientID: clientID, verifier: gooidc.NewVerifier("", keys,
-		&gooidc.Config{ClientID: clientID, SkipIssuerCheck: true})}
+	return &IDTokens{name: name, clientID: clientID, keys: keys}
 }
 
 // Verify checks an ID token from the token response (OIDC Core §3.1.3.7):
@@ -84,7 +94,10 @@ func (v *IDTokens) Verify(ctx context.Context, raw, nonce, accessToken string, i
 	if raw == "" {
 		return nil, fmt.Errorf("%s: token response carries no id_token", v.name)
 	}
-	idt, err := v.verifier.Verify(ctx, raw)
+	// A verifier is two small structs; made per callback, it is not
+	// kept alive by every connector that never sees one.
+	verifier := gooidc.NewVerifier("", v.keys, &gooidc.Config{ClientID: v.clientID, SkipIssuerCheck: true})
+	idt, err := verifier.Verify(ctx, raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: id token: %w", v.name, err)
 	}

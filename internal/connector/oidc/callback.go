@@ -52,7 +52,8 @@ func (c *Connector) HandleCallback(ctx context.Context, req connector.Request, r
 	if raw == "" {
 		return connector.Identity{}, errors.New("oidc: token response carries no id_token")
 	}
-	idt, err := c.verifier.Verify(ctx, raw)
+	_, verifier := c.oidcProvider()
+	idt, err := verifier.Verify(ctx, raw)
 	if err != nil {
 		return connector.Identity{}, fmt.Errorf("oidc: id token: %w", err)
 	}
@@ -119,7 +120,8 @@ func exchangeError(err error) error {
 // mergeUserinfo fills claims the ID token lacks from the userinfo
 // endpoint, which must describe the same subject (OIDC Core §5.3.2).
 func (c *Connector) mergeUserinfo(ctx context.Context, tok *oauth2.Token, sub string, cl *claims) error {
-	ui, err := c.provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	provider, _ := c.oidcProvider()
+	ui, err := provider.UserInfo(ctx, oauth2.StaticTokenSource(tok))
 	if err != nil {
 		return fmt.Errorf("oidc: userinfo: %w", err)
 	}

@@ -9,17 +9,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/latchkeyhq/latchkey/internal/connector"
+	"github.com/latchkeyhq/latchkey/internal/connector/oauthflow"
 )
 
 // Config is one GenericOIDC connection.
@@ -47,16 +49,26 @@ func DefaultScopes() []string { return []string{"openid", "profile", "email"} }
 
 // Connector signs people in at one OpenID Provider. It holds no per-login
 // state: everything a login needs travels in connector.Request.
+//
+// A catalog keeps one built connector per connection, most of which only
+// ever serve LoginURL, so a built connector holds its configuration and
+// nothing more: the go-oidc provider and ID token verifier, with their
+// key set, are made on the first callback (see oidcProvider).
 type Connector struct {
 	issuer       string
 	clientID     string
 	clientSecret string
 	scopes       []string
+	scope        string // scopes joined, the scope parameter without provider_scopes
 	endpoint     oauth2.Endpoint
 	userinfoURL  string
-	provider     *gooidc.Provider
-	verifier     *gooidc.IDTokenVerifier
+	jwksURL      string
+	algorithms   []string // ID token signing algorithms; nil means go-oidc's default (RS256)
 	client       *http.Client
+
+	once     sync.Once
+	provider *gooidc.Provider
+	verifier *gooidc.IDTokenVerifier
 }
 
 var _ connector.CallbackConnector = (*Connector)(nil)
@@ -101,18 +113,37 @@ func New(ctx context.Context, cfg Config, client *http.Client) (*Connector, erro
 		return nil, err
 	}
 
-	provider := pc.NewProvider(ctx)
+	scopes := mergeScopes(orDefault(cfg.Scopes, DefaultScopes()), nil)
 	return &Connector{
 		issuer:       cfg.Issuer,
 		clientID:     cfg.ClientID,
 		clientSecret: cfg.ClientSecret,
-		scopes:       mergeScopes(orDefault(cfg.Scopes, DefaultScopes()), nil),
+		scopes:       scopes,
+		scope:        strings.Join(scopes, " "),
 		endpoint:     oauth2.Endpoint{AuthURL: pc.AuthURL, TokenURL: pc.TokenURL, AuthStyle: authStyle(authMethods)},
 		userinfoURL:  pc.UserInfoURL,
-		provider:     provider,
-		verifier:     provider.Verifier(&gooidc.Config{ClientID: cfg.ClientID}),
+		jwksURL:      pc.JWKSURL,
+		algorithms:   pc.Algorithms,
 		client:       client,
 	}, nil
+}
+
+// oidcProvider returns the go-oidc provider and the ID token verifier,
+// making them on first use. They are kept from then on, so that the
+// provider's signing keys are fetched once and cached across callbacks,
+// not once per sign-in. Safe for concurrent use.
+func (c *Connector) oidcProvider() (*gooidc.Provider, *gooidc.IDTokenVerifier) {
+	c.once.Do(func() {
+		pc := gooidc.ProviderConfig{
+			IssuerURL: c.issuer, AuthURL: c.endpoint.AuthURL, TokenURL: c.endpoint.TokenURL,
+			UserInfoURL: c.userinfoURL, JWKSURL: c.jwksURL, Algorithms: c.algorithms,
+		}
+		// The provider keeps the client from this context for its key
+		// set, which outlives any one request.
+		c.provider = pc.NewProvider(gooidc.ClientContext(context.Background(), c.client))
+		c.verifier = c.provider.Verifier(&gooidc.Config{ClientID: c.clientID})
+	})
+	return c.provider, c.verifier
 }
 
 // discovery is the part of the discovery document the connector uses.
@@ -208,27 +239,41 @@ func (c *Connector) LoginURL(req connector.Request) (string, error) {
 	case req.CodeVerifier == "":
 		return "", errors.New("oidc: login URL: no PKCE verifier")
 	}
-	var opts []oauth2.AuthCodeOption
-	for _, k := range slices.Sorted(maps.Keys(req.QueryParams)) {
+	scope := c.scope
+	if len(req.ExtraScopes) > 0 {
+		scope = strings.Join(mergeScopes(c.scopes, req.ExtraScopes), " ")
+	}
+	// Set with the precedence oauth2.Config.AuthCodeURL gave them: a later
+	// parameter replaces an earlier one of the same name.
+	var buf [16]oauthflow.Param
+	q := append(buf[:0], // sorted by name, as SetParam keeps them
+		oauthflow.Param{Name: "client_id", Value: c.clientID},
+		oauthflow.Param{Name: "redirect_uri", Value: req.CallbackURL},
+		oauthflow.Param{Name: "response_type", Value: "code"},
+		oauthflow.Param{Name: "scope", Value: scope},
+		oauthflow.Param{Name: "state", Value: req.State})
+	for k, v := range req.QueryParams {
 		if k != "" && !protocolParam(k) {
-			opts = append(opts, oauth2.SetAuthURLParam(k, req.QueryParams[k]))
+			q = oauthflow.SetParam(q, k, v)
 		}
 	}
 	// Set after the query parameters, so that the request's own hints win.
 	if req.LoginHint != "" {
-		opts = append(opts, oauth2.SetAuthURLParam("login_hint", req.LoginHint))
+		q = oauthflow.SetParam(q, "login_hint", req.LoginHint)
 	}
 	if req.Prompt != "" {
-		opts = append(opts, oauth2.SetAuthURLParam("prompt", req.Prompt))
+		q = oauthflow.SetParam(q, "prompt", req.Prompt)
 	}
 	if req.MaxAge != "" {
 		if _, err := strconv.ParseUint(req.MaxAge, 10, 32); err != nil {
 			return "", fmt.Errorf("oidc: login URL: max_age %q is not a number of seconds", req.MaxAge)
 		}
-		opts = append(opts, oauth2.SetAuthURLParam("max_age", req.MaxAge))
+		q = oauthflow.SetParam(q, "max_age", req.MaxAge)
 	}
-	opts = append(opts, gooidc.Nonce(req.Nonce), oauth2.S256ChallengeOption(req.CodeVerifier))
-	return c.oauth2Config(req.CallbackURL, mergeScopes(c.scopes, req.ExtraScopes)).AuthCodeURL(req.State, opts...), nil
+	q = oauthflow.SetParam(q, "nonce", req.Nonce)
+	q = oauthflow.SetParam(q, "code_challenge", oauth2.S256ChallengeFromVerifier(req.CodeVerifier))
+	q = oauthflow.SetParam(q, "code_challenge_method", "S256")
+	return oauthflow.AuthCodeURL(c.endpoint.AuthURL, q), nil
 }
 
 // oauth2Config is built per call: oauth2.Config must not be copied once

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/latchkeyhq/latchkey/internal/connector"
@@ -337,5 +339,46 @@ func TestLoginURLRefusesIncompleteRequests(t *testing.T) {
 				t.Errorf("LoginURL error = %v, want one about %s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestProviderMadeOnFirstCallback: a built connector holds no go-oidc
+// provider or key set until a callback needs one; then concurrent first
+// callbacks share one, and the keys are fetched once.
+func TestProviderMadeOnFirstCallback(t *testing.T) {
+	idp := startIdP(t)
+	var jwksFetches atomic.Int32
+	client := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if strings.Contains(r.URL.Path, "jwks") || strings.Contains(r.URL.Path, "keys") {
+			jwksFetches.Add(1)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	c, err := New(context.Background(), Config{Issuer: idp.URL, ClientID: "latchkey", ClientSecret: "s3cret"}, client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.provider != nil || c.verifier != nil {
+		t.Fatal("New made the provider; it should wait for the first callback")
+	}
+	const n = 4
+	reqs := make([]connector.Request, n)
+	callbacks := make([]*http.Request, n)
+	for i := range n {
+		reqs[i] = newRequest("alice@acme.test")
+		reqs[i].State = fmt.Sprintf("state-%d", i)
+		callbacks[i] = signIn(t, c, reqs[i])
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, err := c.HandleCallback(context.Background(), reqs[i], callbacks[i]); err != nil {
+				t.Errorf("callback %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := jwksFetches.Load(); got != 1 {
+		t.Errorf("%d key set fetches for %d callbacks, want 1", got, n)
 	}
 }

@@ -79,7 +79,10 @@ func testScanCatalogCallbackError(t *testing.T, s store.Store) {
 	stop := errors.New("enough")
 	calls := 0
 	_, err := s.ScanCatalog(ctx, func(store.Organization) error { calls++; return stop },
-		func(store.Connection) error { t.Error("connections scanned after the organization callback failed"); return nil })
+		func(store.Connection) error {
+			t.Error("connections scanned after the organization callback failed")
+			return nil
+		})
 	wantErr(t, "ScanCatalog with a failing callback", err, stop)
 	if calls != 1 {
 		t.Errorf("organization callback called %d times after failing, want 1", calls)
