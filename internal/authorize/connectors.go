@@ -14,6 +14,7 @@ import (
 	"github.com/latchkeyhq/latchkey/internal/connector/google"
 	"github.com/latchkeyhq/latchkey/internal/connector/microsoft"
 	"github.com/latchkeyhq/latchkey/internal/connector/oidc"
+	samlconn "github.com/latchkeyhq/latchkey/internal/connector/saml"
 	"github.com/latchkeyhq/latchkey/internal/secrets"
 	"github.com/latchkeyhq/latchkey/internal/store"
 )
@@ -28,6 +29,7 @@ var ErrUnsupportedConnection = errors.New("authorize: connection type not suppor
 // with client. publicURL is where browsers reach Latchkey (no trailing
 // slash); SAML connections derive their entity ID and ACS URL from it.
 func NewConnectorFactory(box *secrets.Box, client *http.Client, publicURL string) ConnectorFactory {
+	compressors := new(samlconn.Compressors) // shared: each holds some 800 KB
 	return func(ctx context.Context, c store.Connection) (connector.CallbackConnector, error) {
 		var s connector.Settings
 		if err := json.Unmarshal(c.Settings, &s); err != nil {
@@ -73,7 +75,7 @@ func NewConnectorFactory(box *secrets.Box, client *http.Client, publicURL string
 			return gitlab.New(gitlab.Config{ClientID: o.ClientID, ClientSecret: sec.ClientSecret, Scopes: o.Scopes, BaseURL: o.Endpoints.BaseURL,
 				AuthURL: o.Endpoints.Authorization, TokenURL: o.Endpoints.Token, UserURL: o.Endpoints.Userinfo, ReturnTokens: o.ReturnOAuthTokens}, client)
 		case s.SAML != nil: // GenericSAML and every vendor SAML type
-			return newSAMLConnector(ctx, publicURL, c.ID, s.SAML, client)
+			return newSAMLConnector(ctx, publicURL, c.ID, s.SAML, client, compressors)
 		}
 		return nil, fmt.Errorf("%w: %s", ErrUnsupportedConnection, c.Type)
 	}

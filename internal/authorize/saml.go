@@ -59,10 +59,11 @@ type samlOutcome struct {
 // newSAMLConnector builds the connector of a SAML connection. Its entity ID
 // is its metadata URL, and its ACS URL names the connection, so one IdP
 // can hold Latchkey as several service providers.
-func newSAMLConnector(ctx context.Context, publicURL, connID string, s *config.SAML, client *http.Client) (connector.CallbackConnector, error) {
+func newSAMLConnector(ctx context.Context, publicURL, connID string, s *config.SAML, client *http.Client, compressors *samlconn.Compressors) (connector.CallbackConnector, error) {
 	c, err := samlconn.New(ctx, samlconn.Config{
 		EntityID: publicURL + SAMLMetadataPath + connID, ACSURL: publicURL + SAMLACSPath + connID,
 		IDPMetadata: s.IDPMetadata, IDPMetadataURL: s.IDPMetadataURL, AttributeMapping: s.AttributeMapping,
+		Compressors: compressors,
 	}, client)
 	if err != nil {
 		return nil, fmt.Errorf("authorize: connection %s: %w", connID, err)

@@ -53,6 +53,9 @@ type Config struct {
 	AttributeMapping config.AttributeMapping
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Compressors encode the AuthnRequests; share one among connectors.
+	// Nil means a set of the connector's own.
+	Compressors *Compressors
 }
 
 // Connector signs people in at one SAML IdP. It holds no per-login state:
@@ -63,6 +66,9 @@ type Connector struct {
 	acsURL url.URL
 	attrs  attributeNames
 	now    func() time.Time
+	// redirect encodes AuthnRequests; nil when the library must (see
+	// libraryRedirect).
+	redirect *redirectEncoder
 }
 
 var _ connector.SAMLConnector = (*Connector)(nil)
@@ -107,7 +113,44 @@ func New(ctx context.Context, cfg Config, client *http.Client) (*Connector, erro
 	if n, err := signingCertCount(idp); err != nil || n == 0 {
 		return nil, fmt.Errorf("saml: IdP metadata of %s has no usable signing certificate: %v", idp.EntityID, err)
 	}
-	return &Connector{sp: sp, ssoURL: ssoURL, acsURL: *acsURL, attrs: attributeNamesFor(cfg.AttributeMapping), now: now}, nil
+	sp.IDPMetadata = verificationMetadata(idp)
+	c := &Connector{sp: sp, ssoURL: ssoURL, acsURL: *acsURL, attrs: attributeNamesFor(cfg.AttributeMapping), now: now}
+	if !c.libraryRedirect() {
+		// An SSO URL that does not parse is left to the library, which
+		// reports it at each sign-in as it always has.
+		c.redirect, _ = newRedirectEncoder(ssoURL, cfg.Compressors)
+	}
+	return c, nil
+}
+
+// libraryRedirect reports whether AuthnRequests must be encoded by the
+// library: when they are signed (SigAlg and Signature in the query) or
+// the RelayState length is limited, which redirectEncoder does not do.
+// Neither is configured today.
+func (c *Connector) libraryRedirect() bool {
+	return c.sp.SignatureMethod != "" || c.sp.LimitRelayStateLength
+}
+
+// verificationMetadata is the part of the IdP metadata the connector
+// reads once it is built: the entity ID (the issuer of responses), the
+// signing certificates and the validity periods. Only it is kept, which
+// matters for the large, signed metadata of AD FS and Entra ID; the
+// encryption keys would only serve for encrypting to the IdP, which the
+// connector never does, and the SSO URL has been read.
+func verificationMetadata(ed *saml.EntityDescriptor) *saml.EntityDescriptor {
+	kept := &saml.EntityDescriptor{EntityID: ed.EntityID, ID: ed.ID, ValidUntil: ed.ValidUntil, CacheDuration: ed.CacheDuration,
+		IDPSSODescriptors: make([]saml.IDPSSODescriptor, len(ed.IDPSSODescriptors))}
+	for i, d := range ed.IDPSSODescriptors {
+		r := &kept.IDPSSODescriptors[i].RoleDescriptor
+		r.ID, r.ValidUntil, r.CacheDuration = d.ID, d.ValidUntil, d.CacheDuration
+		r.ProtocolSupportEnumeration = d.ProtocolSupportEnumeration
+		for _, kd := range d.KeyDescriptors {
+			if kd.Use == "" || kd.Use == "signing" {
+				r.KeyDescriptors = append(r.KeyDescriptors, saml.KeyDescriptor{Use: kd.Use, KeyInfo: kd.KeyInfo})
+			}
+		}
+	}
+	return kept
 }
 
 func parseURL(what, raw string) (*url.URL, error) {
@@ -187,6 +230,10 @@ func (c *Connector) LoginURL(req connector.Request) (string, error) {
 		return "", fmt.Errorf("saml: authn request: %w", err)
 	}
 	ar.ID = c.RequestID(req.State)
+	if c.redirect != nil {
+		// What ar.Redirect does, without a compressor per request.
+		return c.redirect.url(ar, req.State, req.LoginHint)
+	}
 	u, err := ar.Redirect(req.State, sp)
 	if err != nil {
 		return "", fmt.Errorf("saml: authn request: %w", err)

@@ -39,7 +39,7 @@ var (
 	theIdP, impostorP *samltest.IdP
 )
 
-func testIdP(t *testing.T) (idp, impostor *samltest.IdP) {
+func testIdP(t testing.TB) (idp, impostor *samltest.IdP) {
 	t.Helper()
 	idpOnce.Do(func() {
 		theIdP = samltest.NewIdP(t, "https://idp.test")
@@ -48,7 +48,7 @@ func testIdP(t *testing.T) (idp, impostor *samltest.IdP) {
 	return theIdP, impostorP
 }
 
-func newConnector(t *testing.T, m config.AttributeMapping) *saml.Connector {
+func newConnector(t testing.TB, m config.AttributeMapping) *saml.Connector {
 	t.Helper()
 	idp, _ := testIdP(t)
 	c, err := saml.New(t.Context(), saml.Config{EntityID: spEntity, ACSURL: acsURL, IDPMetadata: idp.Metadata(t),
@@ -95,6 +95,43 @@ func TestNew(t *testing.T) {
 				t.Fatalf("New: %v", err)
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
 				t.Fatalf("New: err = %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestKeptMetadata checks that what New keeps of the IdP metadata still
+// verifies as the whole did: a key without a use signs, and a key for
+// encryption only does not.
+func TestKeptMetadata(t *testing.T) {
+	idp, impostor := testIdP(t)
+	md := idp.Metadata(t)
+	encryption := regexp.MustCompile(`<KeyDescriptor use="encryption">[\s\S]*?</KeyDescriptor>`)
+	idpCert := base64.StdEncoding.EncodeToString(idp.Cert.Raw)
+	impostorCert := base64.StdEncoding.EncodeToString(impostor.Cert.Raw)
+	if !encryption.MatchString(md) || !strings.Contains(md, idpCert) {
+		t.Fatal("the test IdP's metadata has changed shape")
+	}
+	noUse := strings.Replace(encryption.ReplaceAllString(md, ""), `<KeyDescriptor use="signing">`, `<KeyDescriptor>`, 1)
+	impostorEncrypts := encryption.ReplaceAllStringFunc(md, func(kd string) string { return strings.ReplaceAll(kd, idpCert, impostorCert) })
+	for _, tc := range []struct {
+		name, metadata string
+		signer         *samltest.IdP
+		ok             bool
+	}{
+		{"key without a use", noUse, idp, true},
+		{"signing key, another for encryption", impostorEncrypts, idp, true},
+		{"signed with the encryption key", impostorEncrypts, impostor, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := saml.New(t.Context(), saml.Config{EntityID: spEntity, ACSURL: acsURL, IDPMetadata: tc.metadata,
+				Now: func() time.Time { return t0 }}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.HandlePOST(t.Context(), samltest.Encode(tc.signer.Make(t, good())), c.RequestID(state))
+			if (err == nil) != tc.ok {
+				t.Errorf("HandlePOST: err = %v, want ok = %t", err, tc.ok)
 			}
 		})
 	}
