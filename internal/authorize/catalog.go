@@ -228,6 +228,7 @@ func (c *Catalog) LoadIndex(ctx context.Context) error {
 	start := time.Now()
 	idx := &index{orgs: map[string]*Organization{}, conns: map[string]*Connection{}}
 	var carried []*Connection
+	words := map[string]string{}
 	full := func() error {
 		if len(idx.orgs)+len(idx.conns) >= limit {
 			return errIndexFull
@@ -238,6 +239,15 @@ func (c *Catalog) LoadIndex(ctx context.Context) error {
 		idx.orgs[o.ID] = &Organization{ID: o.ID, Name: o.Name}
 		return full()
 	}, func(sc store.Connection) error {
+		// Every entry counts when there are 100,000 of them: share the
+		// organization's ID and the few distinct types and states
+		// instead of keeping a copy of each per row.
+		o := idx.orgs[sc.OrganizationID]
+		if o != nil {
+			sc.OrganizationID = o.ID
+		}
+		sc.Type = intern(words, sc.Type)
+		sc.State = store.ConnectionState(intern(words, string(sc.State)))
 		conn := carryOver(prev, sc)
 		if conn.built.Load() != nil {
 			carried = append(carried, conn)
@@ -246,7 +256,7 @@ func (c *Catalog) LoadIndex(ctx context.Context) error {
 		// Connections come in ID order, which is creation order: the
 		// last active SSO connection of an organization is its newest,
 		// the one Organization's look-up picks too.
-		if o := idx.orgs[sc.OrganizationID]; o != nil && IsSSOType(sc.Type) {
+		if o != nil && IsSSOType(sc.Type) {
 			o.SSOConnectionID = sc.ID
 		}
 		return full()
@@ -287,6 +297,15 @@ func (c *Catalog) LoadIndex(ctx context.Context) error {
 			slog.Int("connections", len(idx.conns)), slog.Duration("took", time.Since(start)))
 	}
 	return nil
+}
+
+// intern returns the copy of s kept in words, keeping s when new.
+func intern(words map[string]string, s string) string {
+	if w, ok := words[s]; ok {
+		return w
+	}
+	words[s] = s
+	return s
 }
 
 // carryOver returns the cached connection for sc, with the connector
