@@ -2,6 +2,7 @@ package authenticate_test
 
 import (
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -328,5 +329,77 @@ func TestCodeSessionGone(t *testing.T) {
 			e.authenticate(t, asJSON, params{"grant_type": "authorization_code", "client_id": e.app.ID,
 				"client_secret": e.secret, "code": code}).wantError(t, http.StatusBadRequest, oauth.InvalidGrant)
 		})
+	})
+}
+
+// TestCodeRefusedIsSpent checks that a refused exchange spends the code
+// all the same, whatever step refused it: a code is tried once (RFC 6749
+// §4.1.2), so a later try, even a right one, is a replay that ends the
+// session.
+func TestCodeRefusedIsSpent(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, e *env) {
+		for _, c := range []struct {
+			name string
+			// refuse makes the exchange fail and returns what the client
+			// sends; undo puts right what refuse changed in the store.
+			refuse func(t *testing.T, m store.OrganizationMembership) params
+			undo   func(t *testing.T, m store.OrganizationMembership)
+		}{
+			{name: "wrong verifier", refuse: func(*testing.T, store.OrganizationMembership) params {
+				return params{"client_id": e.app.ID, "code_verifier": otherVerifier}
+			}},
+			{name: "another client", refuse: func(*testing.T, store.OrganizationMembership) params {
+				return params{"client_id": e.otherApp.ID, "client_secret": e.otherSecret, "code_verifier": verifier}
+			}},
+			{name: "membership ended", refuse: func(t *testing.T, m store.OrganizationMembership) params {
+				m.Status = store.MembershipInactive
+				if err := e.st.UpdateOrganizationMembership(e.ctx, m); err != nil {
+					t.Fatal(err)
+				}
+				return params{"client_id": e.app.ID, "code_verifier": verifier}
+			}, undo: func(t *testing.T, m store.OrganizationMembership) {
+				if err := e.st.UpdateOrganizationMembership(e.ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				// A user of its own, so that the other tests keep theirs.
+				now := e.clock.Now()
+				u := store.User{ID: id.New(id.User), Email: "spent-" + id.New(id.User) + "@example.com", EmailVerified: true,
+					CreatedAt: now, UpdatedAt: now}
+				m := store.OrganizationMembership{ID: id.New(id.OrganizationMembership), UserID: u.ID, OrganizationID: e.orgA.ID,
+					Role: "admin", Status: store.MembershipActive, CreatedAt: now, UpdatedAt: now}
+				if err := e.st.CreateUser(e.ctx, u); err != nil {
+					t.Fatal(err)
+				}
+				if err := e.st.CreateOrganizationMembership(e.ctx, m); err != nil {
+					t.Fatal(err)
+				}
+				g := e.ssoGrant()
+				g.UserID, g.CodeChallenge = u.ID, challenge(verifier)
+				code := e.issueCode(t, g)
+				p := c.refuse(t, m)
+				p["grant_type"], p["code"] = "authorization_code", code
+				e.authenticate(t, asJSON, p).wantError(t, http.StatusBadRequest, oauth.InvalidGrant)
+				if c.undo != nil {
+					c.undo(t, m)
+				}
+
+				res := e.authenticate(t, asJSON, params{"grant_type": "authorization_code", "client_id": e.app.ID,
+					"code": code, "code_verifier": verifier})
+				res.wantError(t, http.StatusBadRequest, oauth.InvalidGrant)
+				if !strings.Contains(string(res.body), "already used") {
+					t.Errorf("the retry of a refused code got %s, want a replay", res.body)
+				}
+				stored, _, err := e.st.GetAuthCodeGrant(e.ctx, authorize.HashCode(code))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s := e.session(t, stored.SessionID); s.RevokedAt.IsZero() {
+					t.Error("the replay of a refused code left its session live")
+				}
+			})
+		}
 	})
 }

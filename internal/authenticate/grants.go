@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -21,14 +22,17 @@ import (
 // refreshGrant rotates a refresh token: every use returns a new one, and
 // a reuse of a spent one revokes the whole session (OAuth 2.1 §4.3.1,
 // RFC 9700 §4.14.2). With organization_id it switches the session's
-// organization when the user is a member.
+// organization when the user is a member. One read brings the token with
+// what the checks and the new tokens need; one write rotates it.
 func (h *Handler) refreshGrant(ctx context.Context, req request) (*wire.AuthenticateResponse, error) {
 	if req.RefreshToken == "" {
 		return nil, oauth.Errorf(oauth.InvalidRequest, "refresh_token is missing.")
 	}
 	now := h.Now()
 	hash := token.HashRefreshToken(req.RefreshToken)
-	old, err := h.Store.GetRefreshToken(ctx, hash)
+	// The membership read is the one in the organization the new access
+	// token is for: the requested one, or else the token's.
+	old, g, err := h.Store.GetRefreshTokenGrant(ctx, hash, req.OrganizationID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, invalidGrant("The refresh token is invalid.")
@@ -37,10 +41,10 @@ func (h *Handler) refreshGrant(ctx context.Context, req request) (*wire.Authenti
 	case old.ApplicationID != req.ClientID:
 		return nil, invalidGrant("The refresh token was issued to another client.")
 	}
-	sess, err := h.Store.GetSession(ctx, old.SessionID)
+	sess := g.Session
 	switch {
-	case err != nil:
-		return nil, oauth.Unavailable(err)
+	case sess.ID == "":
+		return nil, oauth.Unavailable(fmt.Errorf("authenticate: session %s of the refresh token: %w", old.SessionID, store.ErrNotFound))
 	case !sess.RevokedAt.IsZero() || !now.Before(sess.ExpiresAt):
 		return nil, invalidGrant("The session has ended.")
 	case !old.UsedAt.IsZero():
@@ -50,39 +54,29 @@ func (h *Handler) refreshGrant(ctx context.Context, req request) (*wire.Authenti
 	}
 	orgID := old.OrganizationID
 	if req.OrganizationID != "" && req.OrganizationID != orgID {
-		m, err := h.Store.GetOrganizationMembershipFor(ctx, sess.UserID, req.OrganizationID)
-		switch {
-		case errors.Is(err, store.ErrNotFound) || (err == nil && m.Status != store.MembershipActive):
+		if !activeIn(g.Membership, req.OrganizationID) {
 			return nil, oauth.Errorf("organization_membership_not_found", "The user is not an active member of organization %s.", oauth.Truncate(req.OrganizationID, 80))
-		case err != nil:
-			return nil, oauth.Unavailable(err)
 		}
 		orgID = req.OrganizationID
 	}
-
-	user, err := h.Store.GetUser(ctx, sess.UserID)
-	if err != nil {
-		return nil, oauth.Unavailable(err)
+	if g.User.ID == "" {
+		return nil, oauth.Unavailable(fmt.Errorf("authenticate: user %s of session %s: %w", sess.UserID, sess.ID, store.ErrNotFound))
 	}
 	raw, nextHash := token.NewRefreshToken()
 	next := store.RefreshToken{ID: id.New(id.RefreshToken), Hash: nextHash, SessionID: sess.ID,
 		ApplicationID: sess.ApplicationID, OrganizationID: orgID, CreatedAt: now.UTC(), ExpiresAt: sess.ExpiresAt}
+	// The rotation also moves the session to orgID.
 	if _, err := h.Store.RotateRefreshToken(ctx, hash, now, next); err != nil {
 		if errors.Is(err, store.ErrAlreadyUsed) { // lost a race with another use of the same token
 			return nil, h.reused(ctx, old, now)
 		}
 		return nil, oauth.Unavailable(err)
 	}
-	if orgID != sess.OrganizationID {
-		if err := h.Store.UpdateSessionOrganization(ctx, sess.ID, orgID); err != nil {
-			return nil, oauth.Unavailable(err)
-		}
-	}
-	access, err := h.accessToken(ctx, user.ID, sess.ID, orgID)
+	access, err := h.accessToken(g.User.ID, sess.ID, orgID, g.Membership)
 	if err != nil {
 		return nil, err
 	}
-	return &wire.AuthenticateResponse{User: wire.FromUser(user), OrganizationID: orgID, AccessToken: access,
+	return &wire.AuthenticateResponse{User: wire.FromUser(g.User), OrganizationID: orgID, AccessToken: access,
 		RefreshToken: raw, AuthenticationMethod: sess.AuthMethod}, nil
 }
 
@@ -96,19 +90,15 @@ func (h *Handler) reused(ctx context.Context, old store.RefreshToken, now time.T
 }
 
 // accessToken signs an access token with the user's role in the
-// organization.
-func (h *Handler) accessToken(ctx context.Context, userID, sessionID, orgID string) (string, error) {
+// organization; m is their membership there, read with the grant.
+func (h *Handler) accessToken(userID, sessionID, orgID string, m store.OrganizationMembership) (string, error) {
 	claims := token.Claims{Subject: userID, SessionID: sessionID, OrganizationID: orgID}
 	if orgID != "" {
 		// A token places the user in the organization and carries their
 		// role there: apps scope tenant data by it, so a membership that
 		// ended must end the session's access to it too.
-		m, err := h.Store.GetOrganizationMembershipFor(ctx, userID, orgID)
-		switch {
-		case errors.Is(err, store.ErrNotFound) || (err == nil && m.Status != store.MembershipActive):
+		if !activeIn(m, orgID) {
 			return "", invalidGrant("The user is no longer an active member of the session's organization; sign in again.")
-		case err != nil:
-			return "", oauth.Unavailable(err)
 		}
 		claims.Role, claims.Roles = m.Role, []string{m.Role}
 	}
@@ -117,6 +107,11 @@ func (h *Handler) accessToken(ctx context.Context, userID, sessionID, orgID stri
 		return "", oauth.Internal(err)
 	}
 	return access, nil
+}
+
+// activeIn reports whether m is an active membership in the organization.
+func activeIn(m store.OrganizationMembership, orgID string) bool {
+	return m.ID != "" && m.OrganizationID == orgID && m.Status == store.MembershipActive
 }
 
 // Passwords checks email and password sign-ins and issues their sessions.
@@ -179,7 +174,7 @@ func (h *Handler) passwordGrant(ctx context.Context, req request) (*wire.Authent
 	if err != nil {
 		return nil, oauth.Unavailable(err)
 	}
-	return h.respond(ctx, sess, "", "Password")
+	return h.respond(ctx, sess, "Password")
 }
 
 // PendingTTL bounds how long a pending authentication may be completed.

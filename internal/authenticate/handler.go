@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -128,61 +129,76 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request) (*wire.Auth
 }
 
 // codeGrant redeems an authorization code (RFC 6749 §4.1.3, RFC 7636 §4.6).
+// One read brings everything the checks and the tokens need; the code is
+// spent by the one write that stores the refresh token or, when the
+// exchange is refused, on its own: a code is tried once, right or wrong.
 func (h *Handler) codeGrant(ctx context.Context, req request, confidential bool) (*wire.AuthenticateResponse, error) {
 	if req.Code == "" {
 		return nil, oauth.Errorf(oauth.InvalidRequest, "code is missing.")
 	}
 	now := h.Now()
-	code, err := h.Store.ConsumeAuthCode(ctx, authorize.HashCode(req.Code), now)
+	hash := authorize.HashCode(req.Code)
+	code, g, err := h.Store.GetAuthCodeGrant(ctx, hash)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, invalidGrant("The code is invalid or has expired.")
-	case errors.Is(err, store.ErrAlreadyUsed):
-		// A replayed code may be a stolen one: end what it created
-		// (RFC 6749 §4.1.2).
-		if rerr := h.Store.RevokeSession(ctx, code.SessionID, now); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
-			h.Log.Error("revoking the session of a replayed code failed", slog.Any("err", rerr))
-		}
-		return nil, invalidGrant("The code was already used; the session it created has been revoked.")
+	case err != nil:
+		return nil, oauth.Unavailable(err)
+	case !code.ConsumedAt.IsZero():
+		return nil, h.replayed(ctx, code, now)
+	}
+	resp, next, err := h.exchange(req, confidential, code, g, now)
+	if err != nil {
+		return nil, h.refuse(ctx, code, now, err)
+	}
+	switch err := h.Store.RedeemAuthCode(ctx, hash, now, next, req.IPAddress, req.UserAgent); {
+	case errors.Is(err, store.ErrAlreadyUsed): // lost a race with another exchange of the code
+		return nil, h.replayed(ctx, code, now)
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalidGrant("The code is invalid or has expired.")
 	case err != nil:
 		return nil, oauth.Unavailable(err)
 	}
+	return resp, nil
+}
+
+// exchange checks an unspent code and its grant, and mints what they
+// grant: the response, and the refresh token to store as the code is
+// spent.
+func (h *Handler) exchange(req request, confidential bool, code store.AuthCode, g store.SessionGrant,
+	now time.Time) (*wire.AuthenticateResponse, store.RefreshToken, error) {
+	var none store.RefreshToken
 	switch {
 	case code.ApplicationID != req.ClientID:
-		return nil, invalidGrant("The code was issued to another client.")
+		return nil, none, invalidGrant("The code was issued to another client.")
 	case !now.Before(code.ExpiresAt):
-		return nil, invalidGrant("The code is invalid or has expired.")
+		return nil, none, invalidGrant("The code is invalid or has expired.")
 	}
 	// PKCE binds both ways: a code minted with a challenge needs its
 	// verifier, even from a confidential client (RFC 7636 §4.6); a verifier
 	// for a code minted without one is a downgrade (RFC 9700 §2.1.1).
 	switch {
 	case code.CodeChallenge != "" && req.CodeVerifier == "":
-		return nil, invalidGrant("code_verifier is required: the authorization request sent a code_challenge.")
+		return nil, none, invalidGrant("code_verifier is required: the authorization request sent a code_challenge.")
 	case code.CodeChallenge != "" && !verifierMatches(req.CodeVerifier, code.CodeChallenge):
-		return nil, invalidGrant("code_verifier does not match the code_challenge.")
+		return nil, none, invalidGrant("code_verifier does not match the code_challenge.")
 	case code.CodeChallenge == "" && req.CodeVerifier != "":
-		return nil, invalidGrant("code_verifier was sent, but the authorization request had no code_challenge.")
+		return nil, none, invalidGrant("code_verifier was sent, but the authorization request had no code_challenge.")
 	case code.CodeChallenge == "" && !confidential:
-		return nil, oauth.Errorf(oauth.InvalidClient, "client_secret is required: the authorization request had no code_challenge.")
+		return nil, none, oauth.Errorf(oauth.InvalidClient, "client_secret is required: the authorization request had no code_challenge.")
 	}
-	sess, err := h.Store.GetSession(ctx, code.SessionID)
-	if err != nil {
-		return nil, oauth.Unavailable(err)
-	}
-	if !sess.RevokedAt.IsZero() {
-		return nil, invalidGrant("The session of this code was revoked.")
-	}
-	if req.IPAddress != "" || req.UserAgent != "" {
-		if err := h.Store.UpdateSessionClient(ctx, sess.ID, req.IPAddress, req.UserAgent); err != nil {
-			return nil, oauth.Unavailable(err)
-		}
+	sess := g.Session
+	switch {
+	case sess.ID == "":
+		return nil, none, oauth.Unavailable(fmt.Errorf("authenticate: session %q of the code: %w", code.SessionID, store.ErrNotFound))
+	case !sess.RevokedAt.IsZero():
+		return nil, none, invalidGrant("The session of this code was revoked.")
 	}
 	extra, err := authorize.OpenCodeExtra(h.ExtraBox, code)
 	if err != nil {
-		return nil, oauth.Internal(err)
+		return nil, none, oauth.Internal(err)
 	}
-	resp, err := h.respond(ctx, sess, code.OrganizationID, code.AuthMethod)
+	resp, next, err := h.mint(sess, g.User, code.OrganizationID, g.Membership, code.AuthMethod, now)
 	if err == nil && extra.OAuthTokens != nil {
 		t := extra.OAuthTokens
 		if t.Scopes == nil {
@@ -191,7 +207,32 @@ func (h *Handler) codeGrant(ctx context.Context, req request, confidential bool)
 		resp.OAuthTokens = &wire.OAuthTokens{Provider: t.Provider, AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
 			ExpiresAt: t.ExpiresAt, Scopes: t.Scopes}
 	}
-	return resp, err
+	return resp, next, err
+}
+
+// refuse spends a code whose exchange was refused, so that it cannot be
+// tried again, and returns why it was refused. A code spent meanwhile was
+// replayed.
+func (h *Handler) refuse(ctx context.Context, code store.AuthCode, now time.Time, why error) error {
+	_, err := h.Store.ConsumeAuthCode(ctx, code.Hash, now)
+	switch {
+	case errors.Is(err, store.ErrAlreadyUsed):
+		return h.replayed(ctx, code, now)
+	case errors.Is(err, store.ErrNotFound):
+		return invalidGrant("The code is invalid or has expired.")
+	case err != nil:
+		return oauth.Unavailable(err)
+	}
+	return why
+}
+
+// replayed ends what a code presented again created: the replay may be a
+// stolen code (RFC 6749 §4.1.2).
+func (h *Handler) replayed(ctx context.Context, code store.AuthCode, now time.Time) error {
+	if err := h.Store.RevokeSession(ctx, code.SessionID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.Log.Error("revoking the session of a replayed code failed", slog.Any("err", err))
+	}
+	return invalidGrant("The code was already used; the session it created has been revoked.")
 }
 
 // verifierMatches checks an RFC 7636 S256 verifier in constant time.
@@ -204,25 +245,39 @@ func verifierMatches(verifier, challenge string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(challenge)) == 1
 }
 
-// respond mints the access and refresh tokens of a new session.
-func (h *Handler) respond(ctx context.Context, sess store.Session, orgID, method string) (*wire.AuthenticateResponse, error) {
+// mint signs the access token of a session and makes its next refresh
+// token: the response, and the refresh token record for the caller to
+// store. m is the user's membership in orgID (when orgID is set).
+func (h *Handler) mint(sess store.Session, user store.User, orgID string, m store.OrganizationMembership, method string,
+	now time.Time) (*wire.AuthenticateResponse, store.RefreshToken, error) {
+	if user.ID == "" {
+		return nil, store.RefreshToken{}, oauth.Unavailable(fmt.Errorf("authenticate: user %s of session %s: %w", sess.UserID, sess.ID, store.ErrNotFound))
+	}
+	access, err := h.accessToken(user.ID, sess.ID, orgID, m)
+	if err != nil {
+		return nil, store.RefreshToken{}, err
+	}
+	raw, hash := token.NewRefreshToken()
+	next := store.RefreshToken{ID: id.New(id.RefreshToken), Hash: hash, SessionID: sess.ID,
+		ApplicationID: sess.ApplicationID, OrganizationID: orgID, CreatedAt: now.UTC(), ExpiresAt: sess.ExpiresAt}
+	return &wire.AuthenticateResponse{User: wire.FromUser(user), OrganizationID: orgID, AccessToken: access,
+		RefreshToken: raw, AuthenticationMethod: method}, next, nil
+}
+
+// respond mints the tokens of a new session outside any organization.
+func (h *Handler) respond(ctx context.Context, sess store.Session, method string) (*wire.AuthenticateResponse, error) {
 	user, err := h.Store.GetUser(ctx, sess.UserID)
 	if err != nil {
 		return nil, oauth.Unavailable(err)
 	}
-	access, err := h.accessToken(ctx, user.ID, sess.ID, orgID)
+	resp, next, err := h.mint(sess, user, "", store.OrganizationMembership{}, method, h.Now())
 	if err != nil {
 		return nil, err
 	}
-	raw, hash := token.NewRefreshToken()
-	now := h.Now().UTC()
-	err = h.Store.CreateRefreshToken(ctx, store.RefreshToken{ID: id.New(id.RefreshToken), Hash: hash, SessionID: sess.ID,
-		ApplicationID: sess.ApplicationID, OrganizationID: orgID, CreatedAt: now, ExpiresAt: sess.ExpiresAt})
-	if err != nil {
+	if err := h.Store.CreateRefreshToken(ctx, next); err != nil {
 		return nil, oauth.Unavailable(err)
 	}
-	return &wire.AuthenticateResponse{User: wire.FromUser(user), OrganizationID: orgID, AccessToken: access,
-		RefreshToken: raw, AuthenticationMethod: method}, nil
+	return resp, nil
 }
 
 func invalidGrant(desc string) *oauth.Error { return oauth.Errorf(oauth.InvalidGrant, "%s", desc) }

@@ -133,6 +133,12 @@ type env struct {
 
 func newEnv(t testing.TB, st store.Store) *env {
 	t.Helper()
+	return newEnvSigning(t, st, token.RS256)
+}
+
+// newEnvSigning is newEnv with access tokens signed with alg.
+func newEnvSigning(t testing.TB, st store.Store, alg string) *env {
+	t.Helper()
 	ctx := t.Context()
 	e := &env{ctx: ctx, st: st, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, logs: &syncBuffer{}}
 	e.createFixtures(t)
@@ -152,7 +158,7 @@ func newEnv(t testing.TB, st store.Store) *env {
 	if err := e.catalog.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	e.keys, err = token.NewKeys(ctx, st, keyBox, token.Options{Issuer: publicURL, Now: e.clock.Now, Log: log})
+	e.keys, err = token.NewKeys(ctx, st, keyBox, token.Options{Issuer: publicURL, Algorithm: alg, Now: e.clock.Now, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,17 +22,19 @@ const SessionTTL = 30 * 24 * time.Hour
 // SSO connections, a session and a one-time code.
 func (h *Handler) signIn(ctx context.Context, tx *Transaction, conn *Connection, ident connector.Identity) (string, *oauth.Error) {
 	now := h.Now().UTC()
-	user, e := h.findOrCreateUser(ctx, conn, ident, now)
+	// An SSO sign-in makes the user a member of the connection's
+	// organization.
+	method, orgID := conn.Type, ""
+	if IsSSOType(conn.Type) {
+		method, orgID = "SSO", conn.OrganizationID
+	}
+	user, member, e := h.findOrCreateUser(ctx, conn, orgID, ident, now)
 	if e != nil {
 		return "", e
 	}
-	method := conn.Type
-	if IsSSOType(conn.Type) {
-		method = "SSO"
-		if conn.OrganizationID != "" {
-			if err := h.ensureMembership(ctx, user.ID, conn.OrganizationID, now); err != nil {
-				return "", oauth.Unavailable(err)
-			}
+	if orgID != "" && !member {
+		if err := h.addMembership(ctx, user.ID, orgID, now); err != nil {
+			return "", oauth.Unavailable(err)
 		}
 	}
 	code, err := h.IssueCode(ctx, Grant{
@@ -88,27 +90,31 @@ func OpenCodeExtra(box *secrets.Box, c store.AuthCode) (CodeExtra, error) {
 	return x, nil
 }
 
-// StartSession creates the session of a sign-in.
+// StartSession creates the session of a sign-in that ends without a code
+// (the password grant).
 func StartSession(ctx context.Context, st store.Store, g Grant, now time.Time) (store.Session, error) {
-	now = now.UTC()
-	sess := store.Session{ID: id.New(id.Session), UserID: g.UserID, ApplicationID: g.ClientID, OrganizationID: g.OrganizationID,
-		AuthMethod: g.AuthMethod, IPAddress: g.IPAddress, UserAgent: g.UserAgent, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+	sess := newSession(g, now)
 	if err := st.CreateSession(ctx, sess); err != nil {
 		return store.Session{}, fmt.Errorf("authorize: create session: %w", err)
 	}
 	return sess, nil
 }
 
+func newSession(g Grant, now time.Time) store.Session {
+	now = now.UTC()
+	return store.Session{ID: id.New(id.Session), UserID: g.UserID, ApplicationID: g.ClientID, OrganizationID: g.OrganizationID,
+		AuthMethod: g.AuthMethod, IPAddress: g.IPAddress, UserAgent: g.UserAgent, CreatedAt: now, ExpiresAt: now.Add(SessionTTL)}
+}
+
 // IssueCode creates the session and a one-time authorization code bound
-// to it, and returns the code. The code is 256 random bits; only its hash
-// is stored.
+// to it, and records the sign-in as the user's last, all in one store
+// transaction; it returns the code. The code is 256 random bits; only its
+// hash is stored.
 func (h *Handler) IssueCode(ctx context.Context, g Grant) (string, error) {
 	now := h.Now().UTC()
-	sess, err := StartSession(ctx, h.Store, g, now)
-	if err != nil {
-		return "", err
-	}
+	sess := newSession(g, now)
 	code := randomString(32)
+	hash := HashCode(code)
 	var extra []byte
 	if g.OAuthTokens != nil {
 		if h.ExtraBox == nil {
@@ -118,35 +124,41 @@ func (h *Handler) IssueCode(ctx context.Context, g Grant) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("authorize: code extra: %w", err)
 		}
-		extra = h.ExtraBox.Seal(js, []byte(HashCode(code)))
+		extra = h.ExtraBox.Seal(js, []byte(hash))
 	}
-	err = h.Store.CreateAuthCode(ctx, store.AuthCode{Hash: HashCode(code), ApplicationID: g.ClientID, RedirectURI: g.RedirectURI,
+	err := h.Store.RecordSignIn(ctx, sess, store.AuthCode{Hash: hash, ApplicationID: g.ClientID, RedirectURI: g.RedirectURI,
 		CodeChallenge: g.CodeChallenge, UserID: g.UserID, OrganizationID: g.OrganizationID, SessionID: sess.ID,
 		AuthMethod: g.AuthMethod, Extra: extra, CreatedAt: now, ExpiresAt: now.Add(CodeTTL)})
 	if err != nil {
-		return "", fmt.Errorf("authorize: create code: %w", err)
+		return "", fmt.Errorf("authorize: create session and code: %w", err)
 	}
 	return code, nil
 }
 
 // findOrCreateUser applies the linking rule of spec/authorize.md: an
 // upstream identity is linked to an existing user by email only when both
-// the upstream and the existing user have the email verified.
-func (h *Handler) findOrCreateUser(ctx context.Context, conn *Connection, ident connector.Identity, now time.Time) (store.User, *oauth.Error) {
+// the upstream and the existing user have the email verified. member
+// reports whether the user is known to be a member of orgID already: a
+// user linked before comes with their membership, in the same read.
+func (h *Handler) findOrCreateUser(ctx context.Context, conn *Connection, orgID string, ident connector.Identity, now time.Time) (_ store.User, member bool, _ *oauth.Error) {
 	if ident.Subject == "" {
-		return store.User{}, oauth.Errorf(oauth.AccessDenied, "The identity provider did not say who signed in (no subject).")
+		return store.User{}, false, oauth.Errorf(oauth.AccessDenied, "The identity provider did not say who signed in (no subject).")
 	}
-	linked, err := h.Store.GetIdentity(ctx, conn.ID, ident.Subject)
+	u, m, err := h.Store.GetLinkedUser(ctx, conn.ID, ident.Subject, orgID)
 	if err == nil {
-		u, err := h.Store.GetUser(ctx, linked.UserID)
-		if err != nil {
-			return store.User{}, oauth.Unavailable(err)
-		}
-		return h.touchUser(ctx, u, ident, now)
+		u, e := h.touchUser(ctx, u, ident, now)
+		return u, m.ID != "", e
 	}
 	if !errors.Is(err, store.ErrNotFound) {
-		return store.User{}, oauth.Unavailable(err)
+		return store.User{}, false, oauth.Unavailable(err)
 	}
+	u, e := h.linkUser(ctx, conn, ident, now)
+	return u, false, e
+}
+
+// linkUser links a first sign-in through conn to the user with the
+// identity's email, or to a new user.
+func (h *Handler) linkUser(ctx context.Context, conn *Connection, ident connector.Identity, now time.Time) (store.User, *oauth.Error) {
 	email := strings.TrimSpace(ident.Email)
 	if email == "" {
 		return store.User{}, oauth.Errorf(oauth.AccessDenied, "The identity provider did not return an email address.")
@@ -180,9 +192,11 @@ func (h *Handler) findOrCreateUser(ctx context.Context, conn *Connection, ident 
 	}
 }
 
-// touchUser records the sign-in and takes up profile changes the upstream
-// reports.
+// touchUser takes up profile changes the upstream reports. It writes only
+// when something changed: the time of the sign-in is recorded with the
+// session (IssueCode), and most sign-ins change nothing else.
 func (h *Handler) touchUser(ctx context.Context, u store.User, ident connector.Identity, now time.Time) (store.User, *oauth.Error) {
+	was := u
 	if ident.FirstName != "" {
 		u.FirstName = ident.FirstName
 	}
@@ -192,6 +206,9 @@ func (h *Handler) touchUser(ctx context.Context, u store.User, ident connector.I
 	if ident.PictureURL != "" {
 		u.ProfilePictureURL = ident.PictureURL
 	}
+	if u == was {
+		return u, nil
+	}
 	u.LastSignInAt, u.UpdatedAt = now, now
 	if err := h.Store.UpdateUser(ctx, u); err != nil {
 		return store.User{}, oauth.Unavailable(err)
@@ -199,12 +216,11 @@ func (h *Handler) touchUser(ctx context.Context, u store.User, ident connector.I
 	return u, nil
 }
 
-func (h *Handler) ensureMembership(ctx context.Context, userID, orgID string, now time.Time) error {
-	_, err := h.Store.GetOrganizationMembershipFor(ctx, userID, orgID)
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	err = h.Store.CreateOrganizationMembership(ctx, store.OrganizationMembership{ID: id.New(id.OrganizationMembership),
+// addMembership makes the user a member of the organization unless they
+// are one already, in whatever status: the unique (user, organization)
+// pair turns an existing membership into ErrConflict.
+func (h *Handler) addMembership(ctx context.Context, userID, orgID string, now time.Time) error {
+	err := h.Store.CreateOrganizationMembership(ctx, store.OrganizationMembership{ID: id.New(id.OrganizationMembership),
 		UserID: userID, OrganizationID: orgID, Role: "member", Status: store.MembershipActive, CreatedAt: now, UpdatedAt: now})
 	if errors.Is(err, store.ErrConflict) {
 		return nil

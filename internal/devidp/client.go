@@ -73,6 +73,8 @@ type authRequest struct {
 	done     bool
 	subject  string
 	authTime time.Time
+	// codes issued for the request, so that deleting it finds them.
+	codes []string
 }
 
 var (
@@ -100,10 +102,12 @@ func newAuthRequest(id string, now time.Time, req *oidc.AuthRequest) *authReques
 	return ar
 }
 
-// clone copies the request; the slices are never written after creation,
-// so sharing them is safe.
+// clone copies the request; the slices other than codes are never
+// written after creation, so sharing them is safe, and codes, which only
+// storage reads, stays behind.
 func (a *authRequest) clone() *authRequest {
 	c := *a
+	c.codes = nil
 	return &c
 }
 

@@ -38,6 +38,9 @@ type Options struct {
 	// Interactive always shows the sign-in page, even with login_hint, and
 	// asks for the password of users that have one.
 	Interactive bool
+	// SigningAlgorithm signs ID tokens: RS256 (the default when empty) or
+	// ES256. SAML responses are signed with RSA either way.
+	SigningAlgorithm string
 	// Logger receives a line per sign-in. The protocol library logs its
 	// own request errors to slog's default logger.
 	Logger *slog.Logger
@@ -47,8 +50,8 @@ type Options struct {
 // request to storage.GetClientByClientID.
 type redirectURIKey struct{}
 
-// New returns the identity provider's HTTP handler. It generates a fresh
-// signing key, so tokens from an earlier run do not verify.
+// New returns the identity provider's HTTP handler. It generates fresh
+// signing keys, so tokens from an earlier run do not verify.
 func New(opts Options) (http.Handler, error) {
 	issuer, err := parseIssuer(opts.Issuer)
 	if err != nil {
@@ -65,7 +68,15 @@ func New(opts Options) (http.Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	key, err := newSigningKey()
+	alg, err := signingAlgorithm(opts.SigningAlgorithm)
+	if err != nil {
+		return nil, err
+	}
+	rsaKey, err := newRSAKey()
+	if err != nil {
+		return nil, err
+	}
+	key, err := newSigningKey(alg, rsaKey)
 	if err != nil {
 		return nil, err
 	}
@@ -77,10 +88,11 @@ func New(opts Options) (http.Handler, error) {
 		SupportedScopes: []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail},
 		SupportedClaims: append(slices.Clone(op.DefaultSupportedClaims), "groups"),
 	}
-	// The key encrypts codes and opaque access tokens; a fresh one per
-	// start is right for a process that keeps everything in memory.
-	copy(cfg.CryptoKey[:], randomBytes(len(cfg.CryptoKey)))
-	var popts []op.Option
+	seal, err := newSealer()
+	if err != nil {
+		return nil, err
+	}
+	popts := []op.Option{op.WithCrypto(seal)}
 	if strings.HasPrefix(issuer, "http://") {
 		// The library refuses http issuers unless told otherwise; a
 		// development IdP on loopback has no certificate to offer.
@@ -101,7 +113,7 @@ func New(opts Options) (http.Handler, error) {
 	mux.Handle(provider.AuthorizationEndpoint().Relative(), requireLoopbackRedirect(pages, provider))
 	mux.Handle("GET /login", withIssuer.HandlerFunc(l.show))
 	mux.Handle("POST /login", http.NewCrossOriginProtection().Handler(withIssuer.HandlerFunc(l.submit)))
-	sp, err := newSAMLIdP(issuer, store, key.key, pages, opts.Interactive, log)
+	sp, err := newSAMLIdP(issuer, store, rsaKey, pages, opts.Interactive, log)
 	if err != nil {
 		return nil, err
 	}

@@ -67,6 +67,12 @@ const testVerifier = "verifier-0123456789-0123456789-0123456789-abcdef"
 // response that is not one: a page, or a redirect to the client.
 func authorize(t *testing.T, srv *httptest.Server, u string) *http.Response {
 	t.Helper()
+	return authorizeAt(t, srv.URL, u)
+}
+
+// authorizeAt is authorize for the dev-idp at issuer.
+func authorizeAt(t *testing.T, issuer, u string) *http.Response {
+	t.Helper()
 	c := noRedirects()
 	for range 5 {
 		resp, err := c.Get(u)
@@ -74,7 +80,7 @@ func authorize(t *testing.T, srv *httptest.Server, u string) *http.Response {
 			t.Fatal(err)
 		}
 		loc := resp.Header.Get("Location")
-		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, srv.URL) {
+		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(loc, issuer) {
 			t.Cleanup(func() { resp.Body.Close() })
 			return resp
 		}

@@ -43,8 +43,9 @@ type samlIdP struct {
 // provider lookup.
 type acsURLKey struct{}
 
-// newSAMLIdP builds the IdP. It signs with key, the OpenID Provider's
-// key, under a self-signed certificate made at each start.
+// newSAMLIdP builds the IdP. It signs with key, the RSA key made at
+// start (the OpenID Provider's signing key too, unless that is ES256),
+// under a self-signed certificate made at each start.
 func newSAMLIdP(issuer string, store *storage, key *rsa.PrivateKey, pages *pages, interactive bool, log *slog.Logger) (*samlIdP, error) {
 	base, err := url.Parse(issuer)
 	if err != nil {

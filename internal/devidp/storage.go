@@ -19,6 +19,9 @@ const (
 	requestTTL     = 10 * time.Minute
 	accessTokenTTL = time.Hour
 	idTokenTTL     = time.Hour
+	// purgeEvery spaces out the sweeps of expired records: a sweep walks
+	// every access token, and under load there are tens of thousands.
+	purgeEvery = time.Minute
 )
 
 // errNotSupported answers the grants and token kinds a development IdP has
@@ -36,10 +39,11 @@ type storage struct {
 	key       signingKey
 	now       func() time.Time
 
-	mu       sync.Mutex
-	requests map[string]*authRequest
-	codes    map[string]string // authorization code → request ID
-	tokens   map[string]accessToken
+	mu        sync.Mutex
+	requests  map[string]*authRequest
+	codes     map[string]string // authorization code → request ID
+	tokens    map[string]accessToken
+	nextPurge time.Time
 }
 
 var (
@@ -97,9 +101,16 @@ func (s *storage) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, _ 
 }
 
 // purgeLocked drops expired requests, codes and tokens so that a long
-// running dev-idp does not grow without bound.
+// running dev-idp does not grow without bound. It sweeps at most once per
+// purgeEvery: the lookups check expiry themselves, so a late sweep only
+// holds memory a little longer, while a sweep per request would cost time
+// in proportion to the tokens issued in the last hour.
 func (s *storage) purgeLocked() {
 	now := s.now()
+	if now.Before(s.nextPurge) {
+		return
+	}
+	s.nextPurge = now.Add(purgeEvery)
 	for id, ar := range s.requests {
 		if now.Sub(ar.created) > requestTTL {
 			delete(s.requests, id)
@@ -159,10 +170,12 @@ func (s *storage) AuthRequestByCode(_ context.Context, code string) (op.AuthRequ
 func (s *storage) SaveAuthCode(_ context.Context, id, code string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.requestLocked(id); err != nil {
+	ar, err := s.requestLocked(id)
+	if err != nil {
 		return err
 	}
 	s.codes[code] = id
+	ar.codes = append(ar.codes, code)
 	return nil
 }
 
@@ -171,12 +184,12 @@ func (s *storage) SaveAuthCode(_ context.Context, id, code string) error {
 func (s *storage) DeleteAuthRequest(_ context.Context, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.requests, id)
-	for code, rid := range s.codes {
-		if rid == id {
+	if ar, ok := s.requests[id]; ok {
+		for _, code := range ar.codes {
 			delete(s.codes, code)
 		}
 	}
+	delete(s.requests, id)
 	return nil
 }
 

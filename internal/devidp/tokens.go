@@ -5,8 +5,14 @@ package devidp
 
 import (
 	"context"
+	"crypto"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -67,12 +73,14 @@ func (s *storage) GetRefreshTokenInfo(context.Context, string, string) (string, 
 	return "", "", op.ErrInvalidRefreshToken
 }
 
-// SigningKey is the RSA key generated at start.
+// SigningKey is the key generated at start.
 func (s *storage) SigningKey(context.Context) (op.SigningKey, error) { return &s.key, nil }
 
-// SignatureAlgorithms is RS256 only, the one every OIDC client supports.
+// SignatureAlgorithms is the signing key's one algorithm; discovery lists
+// it as id_token_signing_alg_values_supported, which is what relying
+// parties such as go-oidc accept.
 func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.RS256}, nil
+	return []jose.SignatureAlgorithm{s.key.alg}, nil
 }
 
 // KeySet publishes the public half of the signing key at the JWKS URL.
@@ -180,21 +188,56 @@ func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([
 	return nil, errNotSupported
 }
 
-// signingKey is the RS256 key that signs ID tokens.
+// Signing algorithms of ID tokens. RS256 is the default because every OIDC
+// client supports it; ES256 signs about thirty times faster, which matters
+// when the dev-idp stands in for an IdP under load.
+const (
+	RS256 = string(jose.RS256)
+	ES256 = string(jose.ES256)
+)
+
+// signingAlgorithm reads Options.SigningAlgorithm; empty means RS256.
+func signingAlgorithm(name string) (jose.SignatureAlgorithm, error) {
+	switch name {
+	case "", RS256:
+		return jose.RS256, nil
+	case ES256:
+		return jose.ES256, nil
+	}
+	return "", fmt.Errorf("devidp: signing algorithm %q: want RS256 or ES256", name)
+}
+
+// signingKey is the key that signs ID tokens: the RSA key for RS256, a
+// P-256 key for ES256.
 type signingKey struct {
 	id  string
-	key *rsa.PrivateKey
+	alg jose.SignatureAlgorithm
+	key crypto.Signer
 }
 
-func newSigningKey() (signingKey, error) {
+// newSigningKey returns the key for alg. RS256 signs with rsaKey, the key
+// the SAML IdP signs with too; ES256 gets a key of its own.
+func newSigningKey(alg jose.SignatureAlgorithm, rsaKey *rsa.PrivateKey) (signingKey, error) {
+	k := signingKey{id: hex.EncodeToString(randomBytes(8)), alg: alg, key: rsaKey}
+	if alg == jose.ES256 {
+		ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return signingKey{}, fmt.Errorf("devidp: generate signing key: %w", err)
+		}
+		k.key = ec
+	}
+	return k, nil
+}
+
+func newRSAKey() (*rsa.PrivateKey, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
-		return signingKey{}, fmt.Errorf("devidp: generate signing key: %w", err)
+		return nil, fmt.Errorf("devidp: generate signing key: %w", err)
 	}
-	return signingKey{id: hex.EncodeToString(randomBytes(8)), key: key}, nil
+	return key, nil
 }
 
-func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }
 func (k *signingKey) Key() any                                    { return k.key }
 func (k *signingKey) ID() string                                  { return k.id }
 
@@ -202,6 +245,47 @@ func (k *signingKey) ID() string                                  { return k.id 
 type publicKey struct{ k signingKey }
 
 func (p publicKey) ID() string                         { return p.k.id }
-func (p publicKey) Algorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (p publicKey) Algorithm() jose.SignatureAlgorithm { return p.k.alg }
 func (p publicKey) Use() string                        { return "sig" }
-func (p publicKey) Key() any                           { return &p.k.key.PublicKey }
+func (p publicKey) Key() any                           { return p.k.key.Public() }
+
+// sealer encrypts what the library hands out as opaque strings (codes,
+// access tokens) with AES-256-GCM from the standard library. The library's
+// default wraps each value in a JWE, building an encrypter, wrapping a
+// fresh content key and serialising JSON headers every time, which cost
+// an eighth of an ES256 sign-in.
+type sealer struct{ aead cipher.AEAD }
+
+var _ op.Crypto = sealer{}
+
+// newSealer makes a fresh key: a process that keeps everything in memory
+// has nothing to decrypt from an earlier run.
+func newSealer() (sealer, error) {
+	block, err := aes.NewCipher(randomBytes(32))
+	if err != nil {
+		return sealer{}, fmt.Errorf("devidp: %w", err)
+	}
+	aead, err := cipher.NewGCMWithRandomNonce(block)
+	if err != nil {
+		return sealer{}, fmt.Errorf("devidp: %w", err)
+	}
+	return sealer{aead: aead}, nil
+}
+
+// Encrypt seals s under a random nonce.
+func (c sealer) Encrypt(s string) (string, error) {
+	return base64.RawURLEncoding.EncodeToString(c.aead.Seal(nil, nil, []byte(s), nil)), nil
+}
+
+// Decrypt opens what Encrypt sealed; anything else is an error.
+func (c sealer) Decrypt(s string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return "", errors.New("devidp: malformed token")
+	}
+	plain, err := c.aead.Open(nil, nil, b, nil)
+	if err != nil {
+		return "", errors.New("devidp: token does not decrypt")
+	}
+	return string(plain), nil
+}

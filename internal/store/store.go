@@ -121,6 +121,15 @@ type Store interface {
 	ListSessions(ctx context.Context, userID string, opts ListOptions) ([]Session, ListMetadata, error)
 
 	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// RecordSignIn stores a sign-in in one transaction: the session s, the
+	// code c bound to it, and s.CreatedAt as the user's LastSignInAt and
+	// UpdatedAt; a missing user is ErrNotFound.
+	RecordSignIn(ctx context.Context, s Session, c AuthCode) error
+	// GetLinkedUser returns the user whose identity at connectionID is
+	// subject and, in the same read, the user's membership in
+	// organizationID (zero when there is none); no such identity is
+	// ErrNotFound.
+	GetLinkedUser(ctx context.Context, connectionID, subject, organizationID string) (User, OrganizationMembership, error)
 	// ConsumeAuthCode marks the code used and returns it. Exactly one of
 	// any number of concurrent callers succeeds; the others, and every
 	// later call, get the record together with ErrAlreadyUsed so the caller
@@ -129,12 +138,28 @@ type Store interface {
 	// DeleteExpiredAuthCodes removes codes that expired before the given
 	// time and returns how many it removed.
 	DeleteExpiredAuthCodes(ctx context.Context, before time.Time) (int64, error)
+	// GetAuthCodeGrant returns the code with that hash, used or not, and in
+	// the same read its grant: the code's session, the session's user and
+	// the user's membership in the code's organization.
+	GetAuthCodeGrant(ctx context.Context, hash string) (AuthCode, SessionGrant, error)
+	// RedeemAuthCode consumes the code with that hash and stores next, in
+	// one transaction; when ipAddress or userAgent is set it also records
+	// them on next's session (as UpdateSessionClient). As with
+	// ConsumeAuthCode exactly one caller succeeds: a code used already is
+	// ErrAlreadyUsed, and then nothing is written.
+	RedeemAuthCode(ctx context.Context, hash string, at time.Time, next RefreshToken, ipAddress, userAgent string) error
 
 	CreateRefreshToken(ctx context.Context, t RefreshToken) error
 	// GetRefreshToken finds a token by hash, used or not.
 	GetRefreshToken(ctx context.Context, hash string) (RefreshToken, error)
+	// GetRefreshTokenGrant returns the token with that hash, used or not,
+	// and in the same read its grant: the token's session, the session's
+	// user and the user's membership in organizationID, or in the token's
+	// organization when organizationID is empty.
+	GetRefreshTokenGrant(ctx context.Context, hash, organizationID string) (RefreshToken, SessionGrant, error)
 	// RotateRefreshToken atomically marks the token with oldHash used and
-	// stores next. When the old token was already used (or revoked) it
+	// stores next, and moves the session to next's organization when it is
+	// in another. When the old token was already used (or revoked) it
 	// returns the old record and ErrAlreadyUsed and stores nothing: the
 	// caller then revokes the session (reuse detection). On success it
 	// returns the old record as it was before the rotation marked it.
@@ -456,6 +481,16 @@ type AuthCode struct {
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	ConsumedAt time.Time // zero until used
+}
+
+// SessionGrant is what minting tokens for a session needs, read in one
+// query with the code or refresh token that asks for them. A record that is
+// missing is zero: the session (a code without one), its user, or the
+// membership (no organization, or the user is no member of it).
+type SessionGrant struct {
+	Session    Session
+	User       User
+	Membership OrganizationMembership
 }
 
 // RefreshToken is a rotating refresh token, stored by hash (rt_…).

@@ -99,7 +99,7 @@ func (b *bench) smallSuite(ctx context.Context, db *database, ds seed.Dataset, s
 		b.vsCeiling(row)
 	}
 	codes := scenario.NewCodes(b.o.codes)
-	b.measure(ctx, step{backend: name, name: "SSO sign-in via dev-idp (4 redirects)", dataset: ds.String(), srv: srv.Process,
+	b.measure(ctx, step{backend: name, name: "SSO sign-in via dev-idp (4 redirects, ID token " + b.o.idpAlg + ")", dataset: ds.String(), srv: srv.Process,
 		pprof: srv.pprof, profile: name + "-signin", opts: b.loadOptions(),
 		newOp: scenario.SignIn(b.transport, srv.URL, b.app, scenario.Route{Param: "organization_id", Values: []string{b.ssoOrg}}, codes)})
 	b.tokens(ctx, srv, name, "RS256", codes)

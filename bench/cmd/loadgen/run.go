@@ -149,7 +149,7 @@ func (b *bench) build(ctx context.Context) error {
 
 // startIdP runs the dev-idp and reads its endpoints from discovery.
 func (b *bench) startIdP(ctx context.Context) error {
-	p, err := node.Start(ctx, node.Options{Name: "dev-idp", Path: b.latchkey, Args: []string{"dev-idp", "--listen", "127.0.0.1:0"}})
+	p, err := node.Start(ctx, node.Options{Name: "dev-idp", Path: b.latchkey, Args: []string{"dev-idp", "--listen", "127.0.0.1:0", "--signing-algorithm", b.o.idpAlg}})
 	if err != nil {
 		return err
 	}

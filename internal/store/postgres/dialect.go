@@ -30,6 +30,16 @@ func (dialect) DecodeTime(src any) (time.Time, error) {
 	return t, nil
 }
 
+// CachesStatements says pgx prepares each query once per connection and
+// keeps it (its default QueryExecModeCacheStatement), so sqlstore leaves
+// statements to it (sqlstore.StatementCacher).
+func (dialect) CachesStatements() {}
+
+// DataModifyingWith says PostgreSQL runs INSERT and UPDATE inside WITH, so
+// sqlstore writes a token grant in one statement
+// (sqlstore.DataModifyingWith).
+func (dialect) DataModifyingWith() {}
+
 func (dialect) IsUniqueViolation(err error) bool { return sqlState(err) == uniqueViolation }
 
 func (dialect) IsForeignKeyViolation(err error) bool { return sqlState(err) == foreignKeyViolation }

@@ -15,10 +15,15 @@ import (
 const authCodeCols = `hash, application_id, redirect_uri, code_challenge, user_id, organization_id,
 	COALESCE(session_id, ''), auth_method, extra, created_at, expires_at, consumed_at`
 
+// authCodeDest returns the scan destinations of authCodeCols.
+func (s *Store) authCodeDest(c *store.AuthCode) []any {
+	return []any{&c.Hash, &c.ApplicationID, &c.RedirectURI, &c.CodeChallenge, &c.UserID, &c.OrganizationID,
+		&c.SessionID, &c.AuthMethod, &c.Extra, s.tm(&c.CreatedAt), s.tm(&c.ExpiresAt), s.tm(&c.ConsumedAt)}
+}
+
 func (s *Store) scanAuthCode(r rowScanner) (store.AuthCode, error) {
 	var c store.AuthCode
-	err := r.Scan(&c.Hash, &c.ApplicationID, &c.RedirectURI, &c.CodeChallenge, &c.UserID, &c.OrganizationID,
-		&c.SessionID, &c.AuthMethod, &c.Extra, s.tm(&c.CreatedAt), s.tm(&c.ExpiresAt), s.tm(&c.ConsumedAt))
+	err := r.Scan(s.authCodeDest(&c)...)
 	return c, err
 }
 
@@ -41,8 +46,8 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) 
 		// A NULL consumed_at would leave the code usable again.
 		return store.AuthCode{}, fmt.Errorf("sqlstore: %s: zero use time", op)
 	}
-	c, err := s.scanAuthCode(s.write.QueryRowContext(ctx,
-		s.q(`UPDATE auth_codes SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL RETURNING `+authCodeCols),
+	c, err := s.scanAuthCode(s.writer().QueryRowContext(ctx,
+		`UPDATE auth_codes SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL RETURNING `+authCodeCols,
 		s.t(at), hash))
 	if err == nil {
 		return c, nil
@@ -63,7 +68,7 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, hash string, at time.Time) 
 // time and returns how many it removed.
 func (s *Store) DeleteExpiredAuthCodes(ctx context.Context, before time.Time) (int64, error) {
 	const op = "delete expired auth codes"
-	res, err := s.write.ExecContext(ctx, s.q(`DELETE FROM auth_codes WHERE expires_at < ?`), s.t(before))
+	res, err := s.writer().ExecContext(ctx, `DELETE FROM auth_codes WHERE expires_at < ?`, s.t(before))
 	if err != nil {
 		return 0, s.fail(op, err)
 	}

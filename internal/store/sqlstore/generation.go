@@ -18,11 +18,11 @@ type GenerationNotifier interface {
 // bumpGeneration increases the generation inside tx and, where the
 // database can, announces the change to other nodes.
 func (s *Store) bumpGeneration(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE generation SET value = value + 1 WHERE id = 1`); err != nil {
+	if _, err := s.within(tx).ExecContext(ctx, `UPDATE generation SET value = value + 1 WHERE id = 1`); err != nil {
 		return err
 	}
 	if n, ok := s.d.(GenerationNotifier); ok {
-		if _, err := tx.ExecContext(ctx, n.NotifyGeneration()); err != nil {
+		if _, err := s.within(tx).ExecContext(ctx, n.NotifyGeneration()); err != nil {
 			return err
 		}
 	}

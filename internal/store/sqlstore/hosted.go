@@ -46,10 +46,10 @@ func (s *Store) AttemptEmailVerification(ctx context.Context, id, codeHash strin
 	if at.IsZero() {
 		return store.EmailVerification{}, fmt.Errorf("sqlstore: %s: zero attempt time", op)
 	}
-	v, err := s.scanEmailVerification(s.write.QueryRowContext(ctx, s.q(`UPDATE email_verifications
+	v, err := s.scanEmailVerification(s.writer().QueryRowContext(ctx, `UPDATE email_verifications
 		SET attempts = attempts + 1, consumed_at = CASE WHEN code_hash = ? THEN ? ELSE consumed_at END
 		WHERE id = ? AND consumed_at IS NULL AND attempts < ?
-		RETURNING `+emailVerificationCols), codeHash, s.t(at), id, maxAttempts))
+		RETURNING `+emailVerificationCols, codeHash, s.t(at), id, maxAttempts))
 	if err == nil {
 		return v, nil
 	}
@@ -91,8 +91,8 @@ func (s *Store) ConsumePasswordReset(ctx context.Context, hash string, at time.T
 	if at.IsZero() {
 		return store.PasswordReset{}, fmt.Errorf("sqlstore: %s: zero use time", op)
 	}
-	p, err := s.scanPasswordReset(s.write.QueryRowContext(ctx,
-		s.q(`UPDATE password_resets SET used_at = ? WHERE hash = ? AND used_at IS NULL RETURNING `+passwordResetCols),
+	p, err := s.scanPasswordReset(s.writer().QueryRowContext(ctx,
+		`UPDATE password_resets SET used_at = ? WHERE hash = ? AND used_at IS NULL RETURNING `+passwordResetCols,
 		s.t(at), hash))
 	if err == nil {
 		return p, nil
@@ -113,7 +113,7 @@ func (s *Store) DeleteExpiredLoginTokens(ctx context.Context, before time.Time) 
 	var total int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, table := range []string{"email_verifications", "password_resets"} {
-			res, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+table+` WHERE expires_at < ?`), s.t(before))
+			res, err := s.within(tx).ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < ?`, s.t(before))
 			if err != nil {
 				return err
 			}
@@ -148,14 +148,14 @@ func (s *Store) HitRateLimit(ctx context.Context, key string, windowStart, at ti
 	if windowStart.IsZero() || at.IsZero() {
 		return store.RateLimit{}, fmt.Errorf("sqlstore: %s: zero time", op)
 	}
-	l, err := s.scanRateLimit(s.write.QueryRowContext(ctx, s.q(`INSERT INTO rate_limits (`+rateLimitCols+`)
+	l, err := s.scanRateLimit(s.writer().QueryRowContext(ctx, `INSERT INTO rate_limits (`+rateLimitCols+`)
 		VALUES (?, ?, 1, ?)
 		ON CONFLICT (key) DO UPDATE SET
 			count = CASE WHEN excluded.window_start > rate_limits.window_start THEN 1 ELSE rate_limits.count + 1 END,
 			window_start = CASE WHEN excluded.window_start > rate_limits.window_start
 				THEN excluded.window_start ELSE rate_limits.window_start END,
 			last_at = excluded.last_at
-		RETURNING `+rateLimitCols), key, s.t(windowStart), s.t(at)))
+		RETURNING `+rateLimitCols, key, s.t(windowStart), s.t(at)))
 	if err != nil {
 		return store.RateLimit{}, s.fail(op, err)
 	}
@@ -169,7 +169,7 @@ func (s *Store) GetRateLimit(ctx context.Context, key string) (store.RateLimit, 
 
 // DeleteRateLimit removes the counter of key, if any.
 func (s *Store) DeleteRateLimit(ctx context.Context, key string) error {
-	if _, err := s.write.ExecContext(ctx, s.q(`DELETE FROM rate_limits WHERE key = ?`), key); err != nil {
+	if _, err := s.writer().ExecContext(ctx, `DELETE FROM rate_limits WHERE key = ?`, key); err != nil {
 		return s.fail("delete rate limit", err)
 	}
 	return nil
@@ -178,7 +178,7 @@ func (s *Store) DeleteRateLimit(ctx context.Context, key string) error {
 // DeleteIdleRateLimits removes the counters last hit before the given time.
 func (s *Store) DeleteIdleRateLimits(ctx context.Context, before time.Time) (int64, error) {
 	const op = "delete idle rate limits"
-	res, err := s.write.ExecContext(ctx, s.q(`DELETE FROM rate_limits WHERE last_at < ?`), s.t(before))
+	res, err := s.writer().ExecContext(ctx, `DELETE FROM rate_limits WHERE last_at < ?`, s.t(before))
 	if err != nil {
 		return 0, s.fail(op, err)
 	}

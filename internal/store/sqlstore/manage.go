@@ -59,8 +59,8 @@ func escapeLike(s string) string {
 // transaction.
 func (s *Store) CreateOrganizationWithDomains(ctx context.Context, o store.Organization, domains []store.OrganizationDomain) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO organizations (id, name, external_id, created_at, updated_at)
-			VALUES (?, ?, NULLIF(?, ''), ?, ?)`),
+		if _, err := s.within(tx).ExecContext(ctx, `INSERT INTO organizations (id, name, external_id, created_at, updated_at)
+			VALUES (?, ?, NULLIF(?, ''), ?, ?)`,
 			o.ID, o.Name, o.ExternalID, s.t(o.CreatedAt), s.t(o.UpdatedAt)); err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (s *Store) CreateOrganizationWithDomains(ctx context.Context, o store.Organ
 // in one transaction.
 func (s *Store) UpdateOrganizationWithDomains(ctx context.Context, o store.Organization, domains []store.OrganizationDomain) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE organizations SET name = ?, external_id = NULLIF(?, ''), updated_at = ? WHERE id = ?`),
+		res, err := s.within(tx).ExecContext(ctx, `UPDATE organizations SET name = ?, external_id = NULLIF(?, ''), updated_at = ? WHERE id = ?`,
 			o.Name, o.ExternalID, s.t(o.UpdatedAt), o.ID)
 		if err != nil {
 			return err
@@ -89,7 +89,7 @@ func (s *Store) UpdateOrganizationWithDomains(ctx context.Context, o store.Organ
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return cmpErr(err, sql.ErrNoRows)
 		}
-		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+domainCols+` FROM organization_domains WHERE organization_id = ?`), o.ID)
+		rows, err := s.within(tx).QueryContext(ctx, `SELECT `+domainCols+` FROM organization_domains WHERE organization_id = ?`, o.ID)
 		if err != nil {
 			return err
 		}
@@ -108,11 +108,11 @@ func (s *Store) UpdateOrganizationWithDomains(ctx context.Context, o store.Organ
 			d, keep := want[strings.ToLower(h.Domain)]
 			switch {
 			case !keep || d.Domain != h.Domain:
-				if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM organization_domains WHERE id = ?`), h.ID); err != nil {
+				if _, err := s.within(tx).ExecContext(ctx, `DELETE FROM organization_domains WHERE id = ?`, h.ID); err != nil {
 					return err
 				}
 			case d.State != h.State:
-				if _, err := tx.ExecContext(ctx, s.q(`UPDATE organization_domains SET state = ?, updated_at = ? WHERE id = ?`),
+				if _, err := s.within(tx).ExecContext(ctx, `UPDATE organization_domains SET state = ?, updated_at = ? WHERE id = ?`,
 					string(d.State), s.t(d.UpdatedAt), h.ID); err != nil {
 					return err
 				}
@@ -137,7 +137,7 @@ func (s *Store) UpdateOrganizationWithDomains(ctx context.Context, o store.Organ
 }
 
 func (s *Store) insertDomain(ctx context.Context, tx *sql.Tx, d store.OrganizationDomain) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO organization_domains (`+domainCols+`) VALUES (?, ?, ?, ?, ?, ?)`),
+	_, err := s.within(tx).ExecContext(ctx, `INSERT INTO organization_domains (`+domainCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		d.ID, d.OrganizationID, d.Domain, string(d.State), s.t(d.CreatedAt), s.t(d.UpdatedAt))
 	return err
 }

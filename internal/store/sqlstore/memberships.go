@@ -8,9 +8,14 @@ import (
 
 const membershipCols = `id, user_id, organization_id, role, status, created_at, updated_at`
 
+// membershipDest returns the scan destinations of membershipCols.
+func (s *Store) membershipDest(m *store.OrganizationMembership) []any {
+	return []any{&m.ID, &m.UserID, &m.OrganizationID, &m.Role, &m.Status, s.tm(&m.CreatedAt), s.tm(&m.UpdatedAt)}
+}
+
 func (s *Store) scanMembership(r rowScanner) (store.OrganizationMembership, error) {
 	var m store.OrganizationMembership
-	err := r.Scan(&m.ID, &m.UserID, &m.OrganizationID, &m.Role, &m.Status, s.tm(&m.CreatedAt), s.tm(&m.UpdatedAt))
+	err := r.Scan(s.membershipDest(&m)...)
 	return m, err
 }
 

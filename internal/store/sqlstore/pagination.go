@@ -107,7 +107,7 @@ func list[T any](ctx context.Context, s *Store, op string, l listQuery, opts sto
 	query := "SELECT " + l.cols + " FROM " + l.table + whereClause(page.where) +
 		" ORDER BY id " + p.direction() + " LIMIT ?"
 	// One row more than the page tells whether the list goes on past it.
-	rows, err := s.read.QueryContext(ctx, s.q(query), append(page.args, p.limit+1)...)
+	rows, err := s.reader().QueryContext(ctx, query, append(page.args, p.limit+1)...)
 	if err != nil {
 		return nil, md, s.fail(op, err)
 	}
@@ -164,7 +164,7 @@ func (s *Store) exists(ctx context.Context, l listQuery, cond string, arg any) (
 	where := append(slices.Clone(l.where), cond)
 	args := append(slices.Clone(l.args), arg)
 	query := "SELECT 1 FROM " + l.table + whereClause(where) + " LIMIT 1"
-	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.reader().QueryContext(ctx, query, args...)
 	if err != nil {
 		return false, err
 	}

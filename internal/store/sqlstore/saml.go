@@ -33,7 +33,7 @@ func (s *Store) RecordAssertion(ctx context.Context, id string, expiresAt time.T
 // given time and returns how many it removed.
 func (s *Store) DeleteExpiredAssertions(ctx context.Context, before time.Time) (int64, error) {
 	const op = "delete expired saml assertions"
-	res, err := s.write.ExecContext(ctx, s.q(`DELETE FROM saml_assertions WHERE expires_at < ?`), s.t(before))
+	res, err := s.writer().ExecContext(ctx, `DELETE FROM saml_assertions WHERE expires_at < ?`, s.t(before))
 	if err != nil {
 		return 0, s.fail(op, err)
 	}

@@ -15,10 +15,15 @@ import (
 const sessionCols = `id, user_id, application_id, organization_id, auth_method, ip_address, user_agent,
 	created_at, expires_at, revoked_at`
 
+// sessionDest returns the scan destinations of sessionCols.
+func (s *Store) sessionDest(x *store.Session) []any {
+	return []any{&x.ID, &x.UserID, &x.ApplicationID, &x.OrganizationID, &x.AuthMethod, &x.IPAddress, &x.UserAgent,
+		s.tm(&x.CreatedAt), s.tm(&x.ExpiresAt), s.tm(&x.RevokedAt)}
+}
+
 func (s *Store) scanSession(r rowScanner) (store.Session, error) {
 	var x store.Session
-	err := r.Scan(&x.ID, &x.UserID, &x.ApplicationID, &x.OrganizationID, &x.AuthMethod, &x.IPAddress, &x.UserAgent,
-		s.tm(&x.CreatedAt), s.tm(&x.ExpiresAt), s.tm(&x.RevokedAt))
+	err := r.Scan(s.sessionDest(&x)...)
 	return x, err
 }
 
@@ -57,7 +62,7 @@ func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time) erro
 		return fmt.Errorf("sqlstore: %s: zero revocation time", op)
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`), s.t(at), id)
+		res, err := s.within(tx).ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, s.t(at), id)
 		if err != nil {
 			return err
 		}
@@ -65,11 +70,11 @@ func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time) erro
 			return err
 		} else if n == 0 {
 			var one int
-			if err := tx.QueryRowContext(ctx, s.q(`SELECT 1 FROM sessions WHERE id = ?`), id).Scan(&one); err != nil {
+			if err := s.within(tx).QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&one); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL`), s.t(at), id)
+		_, err = s.within(tx).ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL`, s.t(at), id)
 		return err
 	})
 	if err != nil {
@@ -88,10 +93,15 @@ func (s *Store) ListSessions(ctx context.Context, userID string, opts store.List
 
 const refreshTokenCols = `id, hash, session_id, application_id, organization_id, created_at, expires_at, used_at`
 
+// refreshTokenDest returns the scan destinations of refreshTokenCols.
+func (s *Store) refreshTokenDest(t *store.RefreshToken) []any {
+	return []any{&t.ID, &t.Hash, &t.SessionID, &t.ApplicationID, &t.OrganizationID,
+		s.tm(&t.CreatedAt), s.tm(&t.ExpiresAt), s.tm(&t.UsedAt)}
+}
+
 func (s *Store) scanRefreshToken(r rowScanner) (store.RefreshToken, error) {
 	var t store.RefreshToken
-	err := r.Scan(&t.ID, &t.Hash, &t.SessionID, &t.ApplicationID, &t.OrganizationID,
-		s.tm(&t.CreatedAt), s.tm(&t.ExpiresAt), s.tm(&t.UsedAt))
+	err := r.Scan(s.refreshTokenDest(&t)...)
 	return t, err
 }
 
@@ -112,38 +122,35 @@ func (s *Store) GetRefreshToken(ctx context.Context, hash string) (store.Refresh
 	return get(ctx, s, "get refresh token", s.scanRefreshToken, `SELECT `+refreshTokenCols+` FROM refresh_tokens WHERE hash = ?`, hash)
 }
 
-// errUsed ends a rotation transaction that found the old token used.
-var errUsed = errors.New("refresh token used")
+// errUsed ends a transaction that found the code or token it spends used.
+var errUsed = errors.New("already used")
 
-// RotateRefreshToken marks the token with oldHash used and stores next, in
-// one transaction. The conditional UPDATE is what makes concurrent
-// rotations of one token safe: only one of them finds used_at NULL. A token
-// of a revoked session counts as used even if revocation missed it.
+// RotateRefreshToken marks the token with oldHash used, stores next and
+// moves the session to next's organization, atomically: in a transaction,
+// or in one statement where the dialect allows (DataModifyingWith). The
+// conditional UPDATE is what makes concurrent rotations of one token safe:
+// only one of them finds used_at NULL. A token of a revoked session counts
+// as used even if revocation missed it.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, at time.Time, next store.RefreshToken) (store.RefreshToken, error) {
 	const op = "rotate refresh token"
 	if at.IsZero() {
 		return store.RefreshToken{}, fmt.Errorf("sqlstore: %s: zero use time", op)
 	}
 	var old store.RefreshToken
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		old, err = s.scanRefreshToken(tx.QueryRowContext(ctx, s.q(`UPDATE refresh_tokens SET used_at = ?
-			WHERE hash = ? AND used_at IS NULL AND NOT EXISTS (
-				SELECT 1 FROM sessions WHERE sessions.id = refresh_tokens.session_id AND sessions.revoked_at IS NOT NULL)
-			RETURNING `+refreshTokenCols), s.t(at), oldHash))
-		if errors.Is(err, sql.ErrNoRows) {
-			old, err = s.scanRefreshToken(tx.QueryRowContext(ctx, s.q(`SELECT `+refreshTokenCols+` FROM refresh_tokens WHERE hash = ?`), oldHash))
-			if err == nil {
-				err = errUsed
-			}
-			return err
+	var err error
+	if s.writingWith {
+		old, err = s.rotateInOne(ctx, oldHash, at, next)
+	} else {
+		old, err = s.rotateInTx(ctx, oldHash, at, next)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		// Used, revoked or missing: which, and the record, from a read
+		// after the UPDATE, since a token is used for good once used.
+		old, err = s.scanRefreshToken(s.writer().QueryRowContext(ctx, `SELECT `+refreshTokenCols+` FROM refresh_tokens WHERE hash = ?`, oldHash))
+		if err == nil {
+			err = errUsed
 		}
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, s.q(insertRefreshToken), s.refreshTokenArgs(next)...)
-		return err
-	})
+	}
 	switch {
 	case errors.Is(err, errUsed):
 		return old, fmt.Errorf("sqlstore: %s %s: %w", op, old.ID, store.ErrAlreadyUsed)
@@ -151,4 +158,50 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash string, at time.
 		return store.RefreshToken{}, s.fail(op, err)
 	}
 	return old, nil
+}
+
+// spendRefreshToken marks a token used unless it is, or its session was
+// revoked.
+const spendRefreshToken = `UPDATE refresh_tokens SET used_at = ?
+	WHERE hash = ? AND used_at IS NULL AND NOT EXISTS (
+		SELECT 1 FROM sessions WHERE sessions.id = refresh_tokens.session_id AND sessions.revoked_at IS NOT NULL)
+	RETURNING ` + refreshTokenCols
+
+// rotateInTx rotates in a transaction of statements. The UPDATE also
+// returns the session's organization, so that the session is written only
+// when it changes organization.
+func (s *Store) rotateInTx(ctx context.Context, oldHash string, at time.Time, next store.RefreshToken) (store.RefreshToken, error) {
+	var old store.RefreshToken
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		x := s.within(tx)
+		var sessionOrg string
+		err := x.QueryRowContext(ctx, spendRefreshToken+`,
+			COALESCE((SELECT organization_id FROM sessions WHERE sessions.id = refresh_tokens.session_id), '')`,
+			s.t(at), oldHash).Scan(append(s.refreshTokenDest(&old), &sessionOrg)...)
+		if err != nil {
+			return err
+		}
+		if _, err := x.ExecContext(ctx, insertRefreshToken, s.refreshTokenArgs(next)...); err != nil {
+			return err
+		}
+		if sessionOrg != next.OrganizationID {
+			_, err = x.ExecContext(ctx, `UPDATE sessions SET organization_id = ? WHERE id = ?`, next.OrganizationID, old.SessionID)
+		}
+		return err
+	})
+	return old, err
+}
+
+// rotateInOne is rotateInTx in one statement, whose sub-statements all see
+// the database as it was when it began; the first UPDATE alone waits for a
+// concurrent rotation of the token and then finds it used.
+func (s *Store) rotateInOne(ctx context.Context, oldHash string, at time.Time, next store.RefreshToken) (store.RefreshToken, error) {
+	args := append([]any{s.t(at), oldHash}, s.refreshTokenArgs(next)...)
+	args = append(args, next.OrganizationID, next.OrganizationID)
+	return s.scanRefreshToken(s.writer().QueryRowContext(ctx, `WITH old AS (`+spendRefreshToken+`),
+		stored AS (
+			INSERT INTO refresh_tokens (`+refreshTokenCols+`) SELECT ?, ?, ?, ?, ?, ?, ?, ? FROM old),
+		moved AS (
+			UPDATE sessions SET organization_id = ? WHERE id IN (SELECT session_id FROM old) AND organization_id <> ?)
+		SELECT `+refreshTokenCols+` FROM old`, args...))
 }

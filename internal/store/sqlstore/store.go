@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/latchkeyhq/latchkey/internal/store"
@@ -46,6 +48,14 @@ type Store struct {
 	d     Dialect
 	// numbered is whether ? markers need rewriting.
 	numbered bool
+	stmts    statements
+	// rebound caches the rewritten text of each query (for numbered
+	// dialects): the queries of a token grant run to a kilobyte, and
+	// rewriting them cost more than a map lookup.
+	rebound  sync.Map // string → string
+	nRebound atomic.Int64
+	// writingWith is whether the dialect is a DataModifyingWith.
+	writingWith bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -55,7 +65,10 @@ var _ store.Store = (*Store)(nil)
 // one-connection pool as write so writers queue in Go instead of failing
 // with a busy error; others pass the same pool twice. Close closes both.
 func New(read, write *sql.DB, d Dialect) *Store {
-	return &Store{read: read, write: write, d: d, numbered: d.Placeholder(1) != "?"}
+	s := &Store{read: read, write: write, d: d, numbered: d.Placeholder(1) != "?"}
+	_, s.stmts.off = d.(StatementCacher)
+	_, s.writingWith = d.(DataModifyingWith)
+	return s
 }
 
 // Ping reports whether the database answers.
@@ -71,9 +84,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the connection pools.
+// Close closes the prepared statements and the connection pools.
 func (s *Store) Close() error {
-	err := s.read.Close()
+	err := errors.Join(s.stmts.close(), s.read.Close())
 	if s.write != s.read {
 		err = errors.Join(err, s.write.Close())
 	}
@@ -84,7 +97,7 @@ func (s *Store) Close() error {
 // caches increase.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
 	var n int64
-	if err := s.read.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&n); err != nil {
+	if err := s.reader().QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&n); err != nil {
 		return 0, s.fail("generation", err)
 	}
 	return n, nil
@@ -114,7 +127,16 @@ func (s *Store) q(query string) string {
 	if !s.numbered {
 		return query
 	}
-	return rebind(s.d, query)
+	if v, ok := s.rebound.Load(query); ok {
+		return v.(string)
+	}
+	r := rebind(s.d, query)
+	if s.nRebound.Load() < maxStatements {
+		if _, loaded := s.rebound.LoadOrStore(query, r); !loaded {
+			s.nRebound.Add(1)
+		}
+	}
+	return r
 }
 
 // fail wraps err with the operation, turning "no row" and constraint
@@ -134,12 +156,15 @@ func (s *Store) fail(op string, err error) error {
 }
 
 // inTx runs fn in a transaction on the write pool and commits when fn
-// returns nil. Errors come back unwrapped; callers pass them to fail.
+// returns nil. Errors come back unwrapped; callers pass them to fail. fn
+// runs its statements through s.within(tx) to use prepared ones.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	// Once the transaction has let go of its connection.
+	defer s.stmts.prepareMissed(ctx, s.write)
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -160,8 +185,8 @@ const (
 // statement touched no row, which for UPDATE and DELETE means the record
 // does not exist.
 func (s *Store) change(ctx context.Context, op string, b bump, query string, args ...any) error {
-	run := func(ctx context.Context, x execer) error {
-		res, err := x.ExecContext(ctx, s.q(query), args...)
+	run := func(ctx context.Context, x runner) error {
+		res, err := x.ExecContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -177,22 +202,18 @@ func (s *Store) change(ctx context.Context, op string, b bump, query string, arg
 	var err error
 	if b == cached {
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
-			if err := run(ctx, tx); err != nil {
+			if err := run(ctx, s.within(tx)); err != nil {
 				return err
 			}
 			return s.bumpGeneration(ctx, tx)
 		})
 	} else {
-		err = run(ctx, s.write)
+		err = run(ctx, s.writer())
 	}
 	if err != nil {
 		return s.fail(op, err)
 	}
 	return nil
-}
-
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // rowScanner is a *sql.Row or *sql.Rows.
@@ -202,7 +223,7 @@ type rowScanner interface {
 
 // get reads one record through the read pool.
 func get[T any](ctx context.Context, s *Store, op string, scan func(rowScanner) (T, error), query string, args ...any) (T, error) {
-	v, err := scan(s.read.QueryRowContext(ctx, s.q(query), args...))
+	v, err := scan(s.reader().QueryRowContext(ctx, query, args...))
 	if err != nil {
 		var zero T
 		return zero, s.fail(op, err)
@@ -212,7 +233,7 @@ func get[T any](ctx context.Context, s *Store, op string, scan func(rowScanner) 
 
 // all reads every record a query returns through the read pool; never nil.
 func all[T any](ctx context.Context, s *Store, op string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.reader().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, s.fail(op, err)
 	}

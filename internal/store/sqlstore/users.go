@@ -11,10 +11,15 @@ import (
 const userCols = `id, email, email_verified, first_name, last_name, profile_picture_url,
 	COALESCE(external_id, ''), password_hash, last_sign_in_at, created_at, updated_at`
 
+// userDest returns the scan destinations of userCols.
+func (s *Store) userDest(u *store.User) []any {
+	return []any{&u.ID, &u.Email, &u.EmailVerified, &u.FirstName, &u.LastName, &u.ProfilePictureURL,
+		&u.ExternalID, &u.PasswordHash, s.tm(&u.LastSignInAt), s.tm(&u.CreatedAt), s.tm(&u.UpdatedAt)}
+}
+
 func (s *Store) scanUser(r rowScanner) (store.User, error) {
 	var u store.User
-	err := r.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.FirstName, &u.LastName, &u.ProfilePictureURL,
-		&u.ExternalID, &u.PasswordHash, s.tm(&u.LastSignInAt), s.tm(&u.CreatedAt), s.tm(&u.UpdatedAt))
+	err := r.Scan(s.userDest(&u)...)
 	return u, err
 }
 
