@@ -94,27 +94,18 @@ func (s *Store) RedeemAuthCode(ctx context.Context, hash string, at time.Time, n
 func (s *Store) redeemInTx(ctx context.Context, hash string, at time.Time, next store.RefreshToken, ipAddress, userAgent string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		x := s.within(tx)
-		res, err := x.ExecContext(ctx, `UPDATE auth_codes SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL`, s.t(at), hash)
-		if err != nil {
+		marked, err := markOnce(ctx, x, `UPDATE auth_codes SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL`,
+			[]any{s.t(at), hash}, `SELECT 1 FROM auth_codes WHERE hash = ?`, hash)
+		switch {
+		case err != nil:
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			var one int
-			if err := x.QueryRowContext(ctx, `SELECT 1 FROM auth_codes WHERE hash = ?`, hash).Scan(&one); err != nil {
-				return err
-			}
+		case !marked:
 			return errUsed
 		}
 		if ipAddress != "" || userAgent != "" {
-			res, err := x.ExecContext(ctx, `UPDATE sessions SET ip_address = ?, user_agent = ? WHERE id = ?`,
-				ipAddress, userAgent, next.SessionID)
-			if err != nil {
+			if err := execOne(ctx, x, `UPDATE sessions SET ip_address = ?, user_agent = ? WHERE id = ?`,
+				ipAddress, userAgent, next.SessionID); err != nil {
 				return err
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return cmpErr(err, sql.ErrNoRows)
 			}
 		}
 		_, err = x.ExecContext(ctx, insertRefreshToken, s.refreshTokenArgs(next)...)

@@ -62,19 +62,12 @@ func (s *Store) RevokeSession(ctx context.Context, id string, at time.Time) erro
 		return fmt.Errorf("sqlstore: %s: zero revocation time", op)
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := s.within(tx).ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, s.t(at), id)
-		if err != nil {
+		// Revoking a revoked session again is no error.
+		if _, err := markOnce(ctx, s.within(tx), `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+			[]any{s.t(at), id}, `SELECT 1 FROM sessions WHERE id = ?`, id); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			var one int
-			if err := s.within(tx).QueryRowContext(ctx, `SELECT 1 FROM sessions WHERE id = ?`, id).Scan(&one); err != nil {
-				return err
-			}
-		}
-		_, err = s.within(tx).ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL`, s.t(at), id)
+		_, err := s.within(tx).ExecContext(ctx, `UPDATE refresh_tokens SET used_at = ? WHERE session_id = ? AND used_at IS NULL`, s.t(at), id)
 		return err
 	})
 	if err != nil {

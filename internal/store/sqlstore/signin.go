@@ -53,19 +53,9 @@ func (s *Store) RecordSignIn(ctx context.Context, sess store.Session, c store.Au
 		if err != nil {
 			return err
 		}
-		res, err := x.ExecContext(ctx, `UPDATE users SET last_sign_in_at = ?, updated_at = ? WHERE id = ?`,
+		// No row: the user is gone.
+		return execOne(ctx, x, `UPDATE users SET last_sign_in_at = ?, updated_at = ? WHERE id = ?`,
 			s.t(sess.CreatedAt), s.t(sess.CreatedAt), sess.UserID)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return sql.ErrNoRows // the user is gone
-		}
-		return nil
 	})
 	if err != nil {
 		return s.fail("record sign-in of session "+sess.ID, err)

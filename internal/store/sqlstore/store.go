@@ -185,20 +185,7 @@ const (
 // statement touched no row, which for UPDATE and DELETE means the record
 // does not exist.
 func (s *Store) change(ctx context.Context, op string, b bump, query string, args ...any) error {
-	run := func(ctx context.Context, x runner) error {
-		res, err := x.ExecContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			return sql.ErrNoRows
-		}
-		return nil
-	}
+	run := func(ctx context.Context, x runner) error { return execOne(ctx, x, query, args...) }
 	var err error
 	if b == cached {
 		err = s.inTx(ctx, func(tx *sql.Tx) error {
@@ -255,4 +242,37 @@ func collect[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, erro
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// execOne runs a write that must touch a row: touching none is
+// sql.ErrNoRows.
+func execOne(ctx context.Context, x runner, query string, args ...any) error {
+	res, err := x.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return sql.ErrNoRows
+	}
+	return nil
+}
+
+// markOnce runs update, which sets a mark on one row only where it is not
+// set yet (… AND consumed_at IS NULL). When it touches no row, exists (a
+// SELECT 1 of that row, with eargs) tells a row marked before (false, nil)
+// from a missing one (sql.ErrNoRows).
+func markOnce(ctx context.Context, x runner, update string, uargs []any, exists string, eargs ...any) (bool, error) {
+	err := execOne(ctx, x, update, uargs...)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return err == nil, err
+	}
+	var one int
+	if err := x.QueryRowContext(ctx, exists, eargs...).Scan(&one); err != nil {
+		return false, err
+	}
+	return false, nil
 }
