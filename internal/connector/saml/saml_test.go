@@ -1,8 +1,6 @@
 package saml_test
 
 import (
-	"bytes"
-	"compress/flate"
 	"encoding/base64"
 	"encoding/xml"
 	"io"
@@ -229,14 +227,7 @@ func TestHandleCallbackRefuses(t *testing.T) {
 
 func decodeAuthnRequest(t *testing.T, s string) crewjam.AuthnRequest {
 	t.Helper()
-	deflated, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		t.Fatalf("SAMLRequest is not base64: %v", err)
-	}
-	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(deflated)))
-	if err != nil {
-		t.Fatalf("SAMLRequest is not deflated: %v", err)
-	}
+	raw := []byte(inflate(t, s))
 	var ar crewjam.AuthnRequest
 	if err := xml.Unmarshal(raw, &ar); err != nil {
 		t.Fatalf("SAMLRequest is not an AuthnRequest: %v\n%s", err, raw)
