@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,7 +34,7 @@ func TestAuthFailures(t *testing.T) {
 		{"basic scheme", "Basic " + e.key},
 		{"no scheme", e.key},
 		{"unknown key", "Bearer " + apikey.Generate()},
-		{"right prefix, wrong key", "Bearer " + e.key[:len(e.key)-1] + "x"},
+		{"right prefix, wrong key", "Bearer " + otherLast(e.key)},
 		{"deleted key", "Bearer " + deleted},
 		{"client ID instead of key", "Bearer " + e.clientID},
 	}
@@ -97,4 +98,13 @@ func TestScopedToTheKeysApplication(t *testing.T) {
 	if _, err := e.st.ListRedirectURIs(ctx, other.ID, store.RedirectLogin); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// otherLast returns s with its last character changed: a key or secret
+// that is wrong by one character, never equal to s.
+func otherLast(s string) string {
+	if strings.HasSuffix(s, "x") {
+		return s[:len(s)-1] + "y"
+	}
+	return s[:len(s)-1] + "x"
 }

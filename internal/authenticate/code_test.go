@@ -83,7 +83,7 @@ func TestCodeGrant(t *testing.T) {
 			creds:  func(e *env) creds { return creds{e.app.ID, "", ""} },
 			status: 400, err: oauth.InvalidClient},
 		{name: "wrong secret",
-			creds:  func(e *env) creds { return creds{e.app.ID, e.secret[:len(e.secret)-1] + "x", ""} },
+			creds:  func(e *env) creds { return creds{e.app.ID, otherLast(e.secret), ""} },
 			status: 400, err: oauth.InvalidClient},
 		{name: "wrong secret with the right verifier", challenge: challenge(verifier),
 			creds:  func(e *env) creds { return creds{e.app.ID, "sk_test_wrong", verifier} },
@@ -402,4 +402,13 @@ func TestCodeRefusedIsSpent(t *testing.T) {
 			})
 		}
 	})
+}
+
+// otherLast returns s with its last character changed: a key or secret
+// that is wrong by one character, never equal to s.
+func otherLast(s string) string {
+	if strings.HasSuffix(s, "x") {
+		return s[:len(s)-1] + "y"
+	}
+	return s[:len(s)-1] + "x"
 }
