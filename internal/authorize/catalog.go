@@ -103,9 +103,9 @@ type ConnectorFactory func(ctx context.Context, c store.Connection) (connector.C
 const maxEntries = 20_000
 
 // maxIndexed bounds the index: organizations plus active connections. An
-// entry costs about 1 KB (BENCHMARKS.md), so the default keeps the index
-// under about half a gigabyte; past it, the node serves through the
-// read-through cache alone and says so in its log.
+// organization with its connection costs about 0.8 KB (BENCHMARKS.md), so
+// the default keeps the index near 200 MB; past it, the node serves
+// through the read-through cache alone and says so in its log.
 const maxIndexed = 500_000
 
 // NewCatalog returns an empty catalog over st.

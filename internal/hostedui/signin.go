@@ -241,12 +241,8 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, tx *authorize
 			return
 		}
 	}
-	now := h.Now().UTC()
-	user.LastSignInAt, user.UpdatedAt = now, now
-	if err := h.Store.UpdateUser(ctx, user); err != nil {
-		h.fail(w, r, "update user", err)
-		return
-	}
+	// FinishSignIn records the sign-in time with the session and code
+	// (Store.RecordSignIn).
 	h.clearPending(w, tx)
 	h.Flow.FinishSignIn(w, r, tx, user.ID, tx.OrganizationID, "Password")
 }

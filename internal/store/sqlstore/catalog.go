@@ -37,7 +37,7 @@ func (s *Store) ScanCatalog(ctx context.Context, org func(store.Organization) er
 
 // scanEach hands every row of a query to fn without holding them all.
 func scanEach[T any](ctx context.Context, s *Store, query string, scan func(rowScanner) (T, error), fn func(T) error, args ...any) error {
-	rows, err := s.read.QueryContext(ctx, s.q(query), args...)
+	rows, err := s.reader().QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
