@@ -92,7 +92,7 @@ func TestSeededRowsReadBack(t *testing.T) {
 				t.Fatalf("settings %s: %v", conns[0].Settings, err)
 			}
 			build := authorize.NewConnectorFactory(box, &http.Client{Timeout: time.Second}, "http://127.0.0.1:8080")
-			c, err := build(ctx, conns[0])
+			c, err := build.New(ctx, conns[0])
 			if err != nil {
 				t.Fatalf("build connector: %v", err)
 			}

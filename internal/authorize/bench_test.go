@@ -10,9 +10,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
+	"github.com/latchkeyhq/latchkey/bench/seed"
 	"github.com/latchkeyhq/latchkey/internal/authorize"
 	"github.com/latchkeyhq/latchkey/internal/config"
 	"github.com/latchkeyhq/latchkey/internal/connector"
@@ -158,3 +160,87 @@ type discardWriter struct {
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(b []byte) (int, error) { return io.Discard.Write(b) }
 func (w *discardWriter) WriteHeader(code int)        { w.code = code }
+
+// BenchmarkConnectorBuild is the cost of building a GenericOIDC connector
+// with every endpoint named (no discovery), as the catalog does for a
+// connection whose connector it dropped: "prepared" from what the index
+// keeps, "row" decoding the settings and opening the secrets first (the
+// read-through layer, and the index before it kept rows prepared).
+func BenchmarkConnectorBuild(b *testing.B) {
+	ctx := context.Background()
+	box, _ := secrets.NewBox(secrets.NewMasterKey(), "connection-secrets")
+	f := authorize.NewConnectorFactory(box, http.DefaultClient, "http://127.0.0.1:8080")
+	idp := "http://127.0.0.1:5556"
+	settings, _ := json.Marshal(connector.Settings{OIDC: &config.OIDC{Issuer: idp, ClientID: "latchkey-bench",
+		Scopes: []string{"openid", "profile", "email"}, Endpoints: config.OIDCEndpoints{Authorization: idp + "/authorize",
+			Token: idp + "/oauth/token", Userinfo: idp + "/userinfo", JWKS: idp + "/keys"}}})
+	secretJSON, _ := json.Marshal(connector.Secrets{ClientSecret: "dev-secret-0123456789abcdef"})
+	row := store.Connection{ID: id.New(id.Connection), Type: "GenericOIDC", Settings: settings}
+	row.Secrets = box.Seal(secretJSON, []byte(row.ID))
+	p, err := f.Prepare(row)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("prepared", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := f.Build(ctx, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("row", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := f.New(ctx, row); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkCatalogIndex loads the catalog index over 20,000 organizations,
+// each with its GenericOIDC connection, seeded as `make bench` seeds them,
+// and reports what the loaded index keeps on the heap per organization
+// with its connection (B/org) and how long a load takes.
+func BenchmarkCatalogIndex(b *testing.B) {
+	ctx := context.Background()
+	const orgs = 20_000
+	path := filepath.Join(b.TempDir(), "index.db")
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	box, _ := secrets.NewBox(secrets.NewMasterKey(), "connection-secrets")
+	idp := "http://127.0.0.1:5556"
+	if _, err := seed.SQLite(ctx, path, seed.Dataset{Users: orgs, Organizations: orgs}, seed.Params{
+		IdP:     seed.IdP{Issuer: idp, AuthorizationURL: idp + "/authorize", TokenURL: idp + "/oauth/token", JWKSURL: idp + "/keys"},
+		Secrets: box, Tag: "b", Now: time.Now(),
+	}); err != nil {
+		b.Fatal(err)
+	}
+	factory := authorize.NewConnectorFactory(box, http.DefaultClient, "http://127.0.0.1:8080")
+	log := slog.New(slog.DiscardHandler)
+	var perOrg float64
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		cat := authorize.NewCatalog(st, factory, log)
+		if err := cat.Refresh(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := cat.LoadIndex(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if n := cat.IndexSize(); n != 2*orgs {
+			b.Fatalf("index holds %d entries, want %d", n, 2*orgs)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perOrg = float64(after.HeapAlloc-before.HeapAlloc) / orgs
+		runtime.KeepAlive(cat)
+	}
+	b.ReportMetric(perOrg, "B/org")
+}

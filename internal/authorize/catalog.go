@@ -1,11 +1,12 @@
 package authorize
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -80,18 +81,23 @@ type Organization struct {
 	SSOConnectionID string
 }
 
-// Connection is a cached connection with its connector, built on first use.
+// Connection is a cached connection: the fields of its row that requests
+// read, what building its connector needs (prepared when the row is read),
+// and the connector, built on first use. The index holds one for every
+// active connection, so it keeps no more of the row than that.
 type Connection struct {
-	store.Connection
+	ID             string
+	OrganizationID string // empty for OAuth provider connections
+	Type           string
+	State          store.ConnectionState
+	UpdatedAt      time.Time
+
+	prep    *Prepared // nil when prepErr is set, or when there is no factory
+	prepErr error     // why the row could not be prepared
 
 	mu    sync.Mutex // serialises builds
 	built atomic.Pointer[connector.CallbackConnector]
 }
-
-// ConnectorFactory builds the connector of a stored connection. It may do
-// network I/O (OIDC discovery); the catalog calls it once per connection
-// and generation.
-type ConnectorFactory func(ctx context.Context, c store.Connection) (connector.CallbackConnector, error)
 
 // maxEntries bounds each of the catalog's maps, which are cleared when
 // full: unknown IDs must not make a node hold without limit, and neither
@@ -103,7 +109,7 @@ type ConnectorFactory func(ctx context.Context, c store.Connection) (connector.C
 const maxEntries = 20_000
 
 // maxIndexed bounds the index: organizations plus active connections. An
-// organization with its connection costs about 0.8 KB (BENCHMARKS.md), so
+// organization with its connection costs about 0.8 KB (BenchmarkCatalogIndex), so
 // the default keeps the index near 200 MB; past it, the node serves
 // through the read-through cache alone and says so in its log.
 const maxIndexed = 500_000
@@ -229,6 +235,7 @@ func (c *Catalog) LoadIndex(ctx context.Context) error {
 	idx := &index{orgs: map[string]*Organization{}, conns: map[string]*Connection{}}
 	var carried []*Connection
 	words := map[string]string{}
+	scopeSets := map[string][]string{}
 	full := func() error {
 		if len(idx.orgs)+len(idx.conns) >= limit {
 			return errIndexFull
@@ -248,7 +255,7 @@ func (c *Catalog) LoadIndex(ctx context.Context) error {
 		}
 		sc.Type = intern(words, sc.Type)
 		sc.State = store.ConnectionState(intern(words, string(sc.State)))
-		conn := carryOver(prev, sc)
+		conn := carryOver(prev, c.newConnection(sc, scopeSets))
 		if conn.built.Load() != nil {
 			carried = append(carried, conn)
 		}
@@ -308,16 +315,50 @@ func intern(words map[string]string, s string) string {
 	return s
 }
 
-// carryOver returns the cached connection for sc, with the connector
-// built for the previous index when the row has not changed since.
-func carryOver(prev *index, sc store.Connection) *Connection {
-	conn := &Connection{Connection: sc}
+// newConnection returns the cached connection for a row, prepared now so
+// that building its connector, and building it again after it was dropped,
+// decodes nothing. A row that cannot be prepared keeps the error, which
+// building it returns. When the index is loaded, connections asking for the
+// same scopes share one list of them (sets; nil outside a load): nearly all
+// ask for the same few.
+func (c *Catalog) newConnection(sc store.Connection, sets map[string][]string) *Connection {
+	conn := &Connection{ID: sc.ID, OrganizationID: sc.OrganizationID, Type: sc.Type, State: sc.State, UpdatedAt: sc.UpdatedAt}
+	if c.build == nil {
+		return conn
+	}
+	p, err := c.build.Prepare(sc)
+	if err != nil {
+		conn.prepErr = err
+		return conn
+	}
+	conn.prep = p
+	var scopes *[]string
+	switch {
+	case p.Settings.OIDC != nil:
+		scopes = &p.Settings.OIDC.Scopes
+	case p.Settings.OAuth != nil:
+		scopes = &p.Settings.OAuth.Scopes
+	}
+	if sets != nil && scopes != nil && len(*scopes) > 0 {
+		key := strings.Join(*scopes, " ")
+		if shared, ok := sets[key]; ok {
+			*scopes = shared
+		} else {
+			sets[key] = *scopes
+		}
+	}
+	return conn
+}
+
+// carryOver returns conn with the connector built for the previous index
+// when the connection has not changed since.
+func carryOver(prev *index, conn *Connection) *Connection {
 	if prev == nil {
 		return conn
 	}
-	old := prev.conns[sc.ID]
-	if old == nil || !old.UpdatedAt.Equal(sc.UpdatedAt) || old.Type != sc.Type ||
-		!bytes.Equal(old.Settings, sc.Settings) || !bytes.Equal(old.Secrets, sc.Secrets) {
+	old := prev.conns[conn.ID]
+	if old == nil || !old.UpdatedAt.Equal(conn.UpdatedAt) || old.Type != conn.Type ||
+		old.prepErr != nil || conn.prepErr != nil || !reflect.DeepEqual(old.prep, conn.prep) {
 		return conn
 	}
 	if b := old.built.Load(); b != nil {
@@ -451,7 +492,7 @@ func (c *Catalog) prime(gen int64, conn store.Connection) {
 	if len(c.conns) >= c.maxSize {
 		clear(c.conns)
 	}
-	c.conns[conn.ID] = &Connection{Connection: conn}
+	c.conns[conn.ID] = c.newConnection(conn, nil)
 }
 
 // Connection returns the connection, or store.ErrNotFound.
@@ -467,7 +508,7 @@ func (c *Catalog) Connection(ctx context.Context, id string) (*Connection, error
 		if err != nil {
 			return nil, err
 		}
-		return &Connection{Connection: conn}, nil
+		return c.newConnection(conn, nil), nil
 	})
 }
 
@@ -513,11 +554,14 @@ func (c *Catalog) Connector(ctx context.Context, conn *Connection) (connector.Ca
 	if b := conn.built.Load(); b != nil {
 		return *b, nil
 	}
+	if conn.prepErr != nil {
+		return nil, conn.prepErr
+	}
 	// The result is shared by later requests, so it must not die with
 	// this one's context.
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 	defer cancel()
-	built, err := c.build(bctx, conn.Connection)
+	built, err := c.build.Build(bctx, conn.prep)
 	if err != nil {
 		return nil, err
 	}
@@ -528,10 +572,11 @@ func (c *Catalog) Connector(ctx context.Context, conn *Connection) (connector.Ca
 
 // keepBuilt records that conn holds a built connector, and drops the
 // connector of the connection that has held one longest once maxEntries
-// do: a built connector weighs about as much as the row it was built from,
-// and with the index every active connection is a row in memory. A
-// dropped one is built again from the row when asked for (about 10 µs,
-// more when it needs discovery).
+// do: a built connector weighs about as much as what it was prepared from,
+// and with the index every active connection is prepared in memory. A
+// dropped one is built again from what was prepared when asked for
+// (1.5-2 µs for a GenericOIDC connection, BenchmarkConnectorBuild; more
+// when it needs discovery).
 func (c *Catalog) keepBuilt(conn *Connection) {
 	c.builtMu.Lock()
 	defer c.builtMu.Unlock()

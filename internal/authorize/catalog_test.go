@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/latchkeyhq/latchkey/internal/config"
 	"github.com/latchkeyhq/latchkey/internal/connector"
 	"github.com/latchkeyhq/latchkey/internal/id"
+	"github.com/latchkeyhq/latchkey/internal/secrets"
 	"github.com/latchkeyhq/latchkey/internal/store"
 	"github.com/latchkeyhq/latchkey/internal/store/sqlite"
 )
@@ -27,6 +30,20 @@ type connectionCounter struct {
 func (c *connectionCounter) GetConnection(ctx context.Context, id string) (store.Connection, error) {
 	c.gets.Add(1)
 	return c.Store.GetConnection(ctx, id)
+}
+
+// countingFactory prepares rows as they are and builds nothing, counting
+// both.
+type countingFactory struct{ prepares, builds atomic.Int32 }
+
+func (f *countingFactory) Prepare(c store.Connection) (*authorize.Prepared, error) {
+	f.prepares.Add(1)
+	return &authorize.Prepared{ID: c.ID, Type: c.Type}, nil
+}
+
+func (f *countingFactory) Build(context.Context, *authorize.Prepared) (connector.CallbackConnector, error) {
+	f.builds.Add(1)
+	return nil, nil
 }
 
 // An organization looked up for the first time brings its SSO connection
@@ -60,7 +77,7 @@ func TestOrganizationMissCachesItsConnection(t *testing.T) {
 		t.Fatalf("Organization = %+v, %v", o, err)
 	}
 	c, err := cat.Connection(ctx, o.SSOConnectionID)
-	if err != nil || c.ID != conn.ID || c.State != store.ConnectionActive || string(c.Settings) != string(settings) {
+	if err != nil || c.ID != conn.ID || c.State != store.ConnectionActive || c.Type != "GenericOIDC" || c.OrganizationID != org.ID {
 		t.Fatalf("Connection = %+v, %v", c, err)
 	}
 	if n := counter.gets.Load(); n != 0 {
@@ -142,11 +159,8 @@ func TestCatalogIndex(t *testing.T) {
 	ctx := context.Background()
 	st, orgs, conns, inactive := indexFixture(t, 50)
 	q := &queryCounter{Store: st}
-	var builds atomic.Int32
-	build := func(ctx context.Context, c store.Connection) (connector.CallbackConnector, error) {
-		builds.Add(1)
-		return nil, nil
-	}
+	build := new(countingFactory)
+	builds := &build.builds
 	cat := authorize.NewCatalog(q, build, slog.New(slog.DiscardHandler))
 	if err := cat.Refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -290,11 +304,9 @@ func TestCatalogIndexNotInstalledWhenStale(t *testing.T) {
 func TestCatalogBuiltConnectorsBounded(t *testing.T) {
 	ctx := context.Background()
 	st, _, conns, _ := indexFixture(t, 8)
-	var builds atomic.Int32
-	cat := authorize.NewCatalog(st, func(context.Context, store.Connection) (connector.CallbackConnector, error) {
-		builds.Add(1)
-		return nil, nil
-	}, slog.New(slog.DiscardHandler))
+	build := new(countingFactory)
+	builds := &build.builds
+	cat := authorize.NewCatalog(st, build, slog.New(slog.DiscardHandler))
 	cat.SetCacheLimit(3)
 	if err := cat.Refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -330,6 +342,11 @@ func TestCatalogBuiltConnectorsBounded(t *testing.T) {
 	if n := cat.BuiltConnectors(); n != 3 {
 		t.Fatalf("%d built connectors held after a rebuild, want 3", n)
 	}
+	// Rebuilding one decodes nothing: each row was prepared once, when
+	// the index was loaded.
+	if n := build.prepares.Load(); n != int32(len(conns)) {
+		t.Fatalf("%d rows prepared, want one per connection (%d)", n, len(conns))
+	}
 }
 
 // An organization created after the index was loaded, by a node whose
@@ -351,5 +368,92 @@ func TestCatalogIndexSeesNewerOrganization(t *testing.T) {
 	}
 	if got, err := cat.Organization(ctx, o.ID); err != nil || got.ID != o.ID {
 		t.Fatalf("Organization(newer) = %+v, %v", got, err)
+	}
+}
+
+// Indexed rows are prepared when the index is loaded: a connector is built
+// from what was decoded then, a row that cannot be decoded or opened gives
+// its error on every build (and nothing else fails with it), and a row
+// whose settings changed gets a new connector after the next load.
+func TestCatalogIndexPreparesRows(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "prepare.db"), sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	box, _ := secrets.NewBox(secrets.NewMasterKey(), "connection-secrets")
+	now := time.Now().UTC()
+	idp := "http://127.0.0.1:1" // never asked: every endpoint is named
+	oidcSettings := func(clientID string) []byte {
+		b, _ := json.Marshal(connector.Settings{OIDC: &config.OIDC{Issuer: idp, ClientID: clientID,
+			Endpoints: config.OIDCEndpoints{Authorization: idp + "/authorize", Token: idp + "/token", JWKS: idp + "/keys"}}})
+		return b
+	}
+	secretJSON, _ := json.Marshal(connector.Secrets{ClientSecret: "s3cret"})
+	row := func(settings []byte) store.Connection {
+		o := store.Organization{ID: id.New(id.Organization), Name: "Org", CreatedAt: now, UpdatedAt: now}
+		if err := st.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		c := store.Connection{ID: id.New(id.Connection), OrganizationID: o.ID, Type: "GenericOIDC", Name: "IdP",
+			State: store.ConnectionActive, Settings: settings, CreatedAt: now, UpdatedAt: now}
+		c.Secrets = box.Seal(secretJSON, []byte(c.ID))
+		return c
+	}
+	good, badJSON, badSecret := row(oidcSettings("first")), row([]byte(`{"oidc":`)), row(oidcSettings("x"))
+	badSecret.Secrets = box.Seal(secretJSON, []byte(good.ID)) // sealed for another connection
+	for _, c := range []store.Connection{good, badJSON, badSecret} {
+		if err := st.CreateConnection(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cat := authorize.NewCatalog(st, authorize.NewConnectorFactory(box, http.DefaultClient, "http://127.0.0.1:8080"), slog.New(slog.DiscardHandler))
+	load := func() {
+		t.Helper()
+		if err := cat.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := cat.LoadIndex(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if cat.IndexSize() != 6 {
+			t.Fatalf("index holds %d entries, want 3 organizations and their 3 connections", cat.IndexSize())
+		}
+	}
+	loginURL := func(c store.Connection) (string, error) {
+		t.Helper()
+		conn, err := cat.Connection(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		built, err := cat.Connector(ctx, conn)
+		if err != nil {
+			return "", err
+		}
+		return built.LoginURL(connector.Request{CallbackURL: "http://127.0.0.1:8080/sso/callback", State: "s", Nonce: "n", CodeVerifier: "v"})
+	}
+	load()
+	if u, err := loginURL(good); err != nil || !strings.Contains(u, "client_id=first") {
+		t.Fatalf("login URL %q, %v; want client_id=first", u, err)
+	}
+	for range 2 { // a failed preparation is not forgotten between builds
+		if _, err := loginURL(badJSON); err == nil || !strings.Contains(err.Error(), "settings") {
+			t.Fatalf("undecodable settings: %v, want a settings error", err)
+		}
+		if _, err := loginURL(badSecret); err == nil || !strings.Contains(err.Error(), "secrets") {
+			t.Fatalf("secrets sealed for another connection: %v, want a secrets error", err)
+		}
+	}
+
+	// Same update time, as two writes within a microsecond would have: the
+	// settings themselves decide whether the old connector may be kept.
+	good.Settings = oidcSettings("second")
+	if err := st.UpdateConnection(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	load()
+	if u, err := loginURL(good); err != nil || !strings.Contains(u, "client_id=second") {
+		t.Fatalf("after the change, login URL %q, %v; want client_id=second", u, err)
 	}
 }
