@@ -3,8 +3,10 @@ package authorize_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -243,4 +245,76 @@ func BenchmarkCatalogIndex(b *testing.B) {
 		runtime.KeepAlive(cat)
 	}
 	b.ReportMetric(perOrg, "B/org")
+}
+
+// BenchmarkAuthorizeOrganizations is authorize by organization_id over
+// every organization at random, with 10 and with 100,000 organizations
+// (each with its GenericOIDC connection, seeded as `make bench` seeds
+// them) and the index loaded: the per-request cost should not grow with
+// the data. It includes what the data costs the garbage collector, which
+// grows with the number of pointers the index holds, so compare ns/op
+// between the two sizes.
+func BenchmarkAuthorizeOrganizations(b *testing.B) {
+	for _, orgs := range []int{10, 100_000} {
+		b.Run(fmt.Sprintf("orgs=%d", orgs), func(b *testing.B) {
+			ctx := context.Background()
+			path := filepath.Join(b.TempDir(), "orgs.db")
+			st, err := sqlite.Open(ctx, path, sqlite.Options{Migrate: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			master := secrets.NewMasterKey()
+			connBox, _ := secrets.NewBox(master, "connection-secrets")
+			txBox, _ := secrets.NewBox(master, "authorize-transaction")
+			idp := "http://127.0.0.1:5556"
+			seeded, err := seed.SQLite(ctx, path, seed.Dataset{Users: orgs, Organizations: orgs}, seed.Params{
+				IdP:     seed.IdP{Issuer: idp, AuthorizationURL: idp + "/authorize", TokenURL: idp + "/oauth/token", JWKSURL: idp + "/keys"},
+				Secrets: connBox, Tag: "b", Now: time.Now(),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			now := time.Now().UTC()
+			app := store.Application{ID: id.New(id.Application), Name: "Bench", CreatedAt: now, UpdatedAt: now}
+			if err := st.CreateApplication(ctx, app); err != nil {
+				b.Fatal(err)
+			}
+			if err := st.CreateRedirectURI(ctx, store.RedirectURI{ID: id.New(id.RedirectURI), ApplicationID: app.ID,
+				Kind: store.RedirectLogin, URI: "https://app.example.com/callback", CreatedAt: now, UpdatedAt: now}); err != nil {
+				b.Fatal(err)
+			}
+			log := slog.New(slog.DiscardHandler)
+			catalog := authorize.NewCatalog(st, authorize.NewConnectorFactory(connBox, http.DefaultClient, "http://127.0.0.1:8080"), log)
+			if err := catalog.Refresh(ctx); err != nil {
+				b.Fatal(err)
+			}
+			if err := catalog.LoadIndex(ctx); err != nil {
+				b.Fatal(err)
+			}
+			h := authorize.New(authorize.Options{Catalog: catalog, Store: st, Box: txBox, PublicURL: "http://127.0.0.1:8080",
+				Log: log, Now: time.Now, TraceID: func(context.Context) string { return "BENCH" }})
+			prefix := url.Values{
+				"client_id": {app.ID}, "redirect_uri": {"https://app.example.com/callback"}, "response_type": {"code"},
+				"state": {"af0ifjsldkj"}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"},
+				"code_challenge_method": {"S256"},
+			}.Encode() + "&organization_id="
+			ids := seeded.OrganizationIDs
+			runtime.GC()
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				req := httptest.NewRequest(http.MethodGet, "/user_management/authorize", nil)
+				r := rand.New(rand.NewPCG(rand.Uint64(), 0))
+				for pb.Next() {
+					req.URL.RawQuery = prefix + ids[r.IntN(len(ids))]
+					w := discardWriter{h: http.Header{}}
+					h.Authorize(&w, req)
+					if w.code != http.StatusFound {
+						b.Fatalf("status %d", w.code)
+					}
+				}
+			})
+		})
+	}
 }
