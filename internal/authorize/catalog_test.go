@@ -32,6 +32,17 @@ func (c *connectionCounter) GetConnection(ctx context.Context, id string) (store
 	return c.Store.GetConnection(ctx, id)
 }
 
+// openSQLite opens a migrated SQLite store in a temporary directory.
+func openSQLite(t *testing.T) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "catalog.db"), sqlite.Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // countingFactory prepares rows as they are and builds nothing, counting
 // both.
 type countingFactory struct{ prepares, builds atomic.Int32 }
@@ -51,11 +62,7 @@ func (f *countingFactory) Build(context.Context, *authorize.Prepared) (connector
 // miss the cache, and each query saved there counts.
 func TestOrganizationMissCachesItsConnection(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "catalog.db"), sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openSQLite(t)
 	now := time.Now().UTC()
 	org := store.Organization{ID: id.New(id.Organization), Name: "Acme", CreatedAt: now, UpdatedAt: now}
 	settings, _ := json.Marshal(connector.Settings{OIDC: &config.OIDC{Issuer: "http://127.0.0.1:1", ClientID: "x"}})
@@ -124,11 +131,7 @@ func (q *queryCounter) ListConnections(ctx context.Context, f store.ConnectionFi
 func indexFixture(t *testing.T, n int) (store.Store, []store.Organization, []store.Connection, store.Connection) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "index.db"), sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openSQLite(t)
 	now := time.Now().UTC()
 	settings, _ := json.Marshal(connector.Settings{OIDC: &config.OIDC{Issuer: "http://127.0.0.1:1", ClientID: "x"}})
 	var orgs []store.Organization
@@ -377,11 +380,7 @@ func TestCatalogIndexSeesNewerOrganization(t *testing.T) {
 // whose settings changed gets a new connector after the next load.
 func TestCatalogIndexPreparesRows(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "prepare.db"), sqlite.Options{Migrate: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := openSQLite(t)
 	box, _ := secrets.NewBox(secrets.NewMasterKey(), "connection-secrets")
 	now := time.Now().UTC()
 	idp := "http://127.0.0.1:1" // never asked: every endpoint is named
