@@ -481,6 +481,7 @@ func (c *Catalog) Organization(ctx context.Context, id string) (*Organization, e
 // prime caches a connection read in passing, unless it is cached already
 // or the generation moved since gen was read.
 func (c *Catalog) prime(gen int64, conn store.Connection) {
+	cached := c.newConnection(conn, nil) // decoding, not under the lock
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
@@ -492,7 +493,7 @@ func (c *Catalog) prime(gen int64, conn store.Connection) {
 	if len(c.conns) >= c.maxSize {
 		clear(c.conns)
 	}
-	c.conns[conn.ID] = c.newConnection(conn, nil)
+	c.conns[conn.ID] = cached
 }
 
 // Connection returns the connection, or store.ErrNotFound.

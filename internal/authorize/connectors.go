@@ -39,7 +39,8 @@ type ConnectorFactory interface {
 }
 
 // Prepared is a connection ready to build: its settings decoded and its
-// secrets opened. It is never changed once made.
+// secrets opened. Builds read it and never change it: it is shared by every
+// build of the connection.
 type Prepared struct {
 	ID       string
 	Type     string
