@@ -92,7 +92,11 @@ func TestSeededRowsReadBack(t *testing.T) {
 				t.Fatalf("settings %s: %v", conns[0].Settings, err)
 			}
 			build := authorize.NewConnectorFactory(box, &http.Client{Timeout: time.Second}, "http://127.0.0.1:8080")
-			c, err := build.New(ctx, conns[0])
+			p, err := build.Prepare(conns[0])
+			if err != nil {
+				t.Fatalf("prepare connector: %v", err)
+			}
+			c, err := build.Build(ctx, p)
 			if err != nil {
 				t.Fatalf("build connector: %v", err)
 			}

@@ -194,7 +194,11 @@ func BenchmarkConnectorBuild(b *testing.B) {
 	b.Run("row", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := f.New(ctx, row); err != nil {
+			p, err := f.Prepare(row)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := f.Build(ctx, p); err != nil {
 				b.Fatal(err)
 			}
 		}

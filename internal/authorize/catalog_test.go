@@ -21,17 +21,6 @@ import (
 	"github.com/latchkeyhq/latchkey/internal/store/sqlite"
 )
 
-// connectionCounter counts the store's GetConnection calls.
-type connectionCounter struct {
-	store.Store
-	gets atomic.Int32
-}
-
-func (c *connectionCounter) GetConnection(ctx context.Context, id string) (store.Connection, error) {
-	c.gets.Add(1)
-	return c.Store.GetConnection(ctx, id)
-}
-
 // openSQLite opens a migrated SQLite store in a temporary directory.
 func openSQLite(t *testing.T) *sqlite.Store {
 	t.Helper()
@@ -41,6 +30,18 @@ func openSQLite(t *testing.T) *sqlite.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// loadIndex brings the catalog to the store's generation and loads its
+// index.
+func loadIndex(t *testing.T, cat *authorize.Catalog) {
+	t.Helper()
+	if err := cat.Refresh(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.LoadIndex(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // countingFactory prepares rows as they are and builds nothing, counting
@@ -74,7 +75,7 @@ func TestOrganizationMissCachesItsConnection(t *testing.T) {
 	if err := st.CreateConnection(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
-	counter := &connectionCounter{Store: st}
+	counter := &queryCounter{Store: st}
 	cat := authorize.NewCatalog(counter, nil, slog.New(slog.DiscardHandler))
 	if err := cat.Refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -83,12 +84,13 @@ func TestOrganizationMissCachesItsConnection(t *testing.T) {
 	if err != nil || o.SSOConnectionID != conn.ID {
 		t.Fatalf("Organization = %+v, %v", o, err)
 	}
+	before := counter.n.Load()
 	c, err := cat.Connection(ctx, o.SSOConnectionID)
 	if err != nil || c.ID != conn.ID || c.State != store.ConnectionActive || c.Type != "GenericOIDC" || c.OrganizationID != org.ID {
 		t.Fatalf("Connection = %+v, %v", c, err)
 	}
-	if n := counter.gets.Load(); n != 0 {
-		t.Fatalf("%d GetConnection queries after the organization's look-up, want 0", n)
+	if n := counter.n.Load() - before; n != 0 {
+		t.Fatalf("%d queries for the connection after the organization's look-up, want 0", n)
 	}
 
 	// A write moves the generation: the next refresh drops both.
@@ -165,12 +167,7 @@ func TestCatalogIndex(t *testing.T) {
 	build := new(countingFactory)
 	builds := &build.builds
 	cat := authorize.NewCatalog(q, build, slog.New(slog.DiscardHandler))
-	if err := cat.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := cat.LoadIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
+	loadIndex(t, cat)
 	for i, o := range orgs {
 		got, err := cat.Organization(ctx, o.ID)
 		if err != nil || got.SSOConnectionID != conns[i].ID {
@@ -263,12 +260,7 @@ func TestCatalogIndexLimit(t *testing.T) {
 	q := &queryCounter{Store: st}
 	cat := authorize.NewCatalog(q, nil, slog.New(slog.DiscardHandler))
 	cat.SetIndexLimit(15) // 10 organizations + 10 connections (+ 1 + 0 inactive) > 15
-	if err := cat.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := cat.LoadIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
+	loadIndex(t, cat)
 	o, err := cat.Organization(ctx, orgs[3].ID)
 	if err != nil || o.SSOConnectionID != conns[3].ID {
 		t.Fatalf("Organization = %+v, %v", o, err)
@@ -311,12 +303,7 @@ func TestCatalogBuiltConnectorsBounded(t *testing.T) {
 	builds := &build.builds
 	cat := authorize.NewCatalog(st, build, slog.New(slog.DiscardHandler))
 	cat.SetCacheLimit(3)
-	if err := cat.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := cat.LoadIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
+	loadIndex(t, cat)
 	use := func(c store.Connection) {
 		t.Helper()
 		conn, err := cat.Connection(ctx, c.ID)
@@ -358,12 +345,7 @@ func TestCatalogIndexSeesNewerOrganization(t *testing.T) {
 	ctx := context.Background()
 	st, _, _, _ := indexFixture(t, 2)
 	cat := authorize.NewCatalog(st, nil, slog.New(slog.DiscardHandler))
-	if err := cat.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := cat.LoadIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
+	loadIndex(t, cat)
 	now := time.Now().UTC()
 	o := store.Organization{ID: id.New(id.Organization), Name: "Later", CreatedAt: now, UpdatedAt: now}
 	if err := st.CreateOrganization(ctx, o); err != nil {
@@ -410,12 +392,7 @@ func TestCatalogIndexPreparesRows(t *testing.T) {
 	cat := authorize.NewCatalog(st, authorize.NewConnectorFactory(box, http.DefaultClient, "http://127.0.0.1:8080"), slog.New(slog.DiscardHandler))
 	load := func() {
 		t.Helper()
-		if err := cat.Refresh(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := cat.LoadIndex(ctx); err != nil {
-			t.Fatal(err)
-		}
+		loadIndex(t, cat)
 		if cat.IndexSize() != 6 {
 			t.Fatalf("index holds %d entries, want 3 organizations and their 3 connections", cat.IndexSize())
 		}

@@ -84,15 +84,6 @@ func (f *Connectors) Prepare(c store.Connection) (*Prepared, error) {
 	return p, nil
 }
 
-// New prepares and builds the connection's connector in one call.
-func (f *Connectors) New(ctx context.Context, c store.Connection) (connector.CallbackConnector, error) {
-	p, err := f.Prepare(c)
-	if err != nil {
-		return nil, err
-	}
-	return f.Build(ctx, p)
-}
-
 // Build makes the connector of a prepared connection.
 func (f *Connectors) Build(ctx context.Context, p *Prepared) (connector.CallbackConnector, error) {
 	s, sec, client := p.Settings, p.Secrets, f.client
